@@ -1,0 +1,309 @@
+"""part5test: what the integration, e2e and browser tests share.
+
+Standard library only. Real servers on free ports in temporary
+directories, processes that are always cleaned up, HTTP with timings,
+and a tiny runner that prints each step so a failure log reads like a
+story. Every wait is bounded in time.
+"""
+
+import contextlib
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BUILD = os.environ.get("PART5_BUILD", os.path.join(os.getcwd(), "build"))
+SOURCE = os.environ.get(
+    "PART5_SOURCE", os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+# A prefix for the programs under test, e.g. "valgrind --error-exitcode=99"
+# (hiredis test.sh TEST_PREFIX).
+PREFIX = os.environ.get("TEST_PREFIX", "").split()
+
+
+def binary(name):
+    """Path of a program built in the build tree."""
+    for sub in ("services/web", "services/visualizer", "services/redis", ""):
+        path = os.path.join(BUILD, sub, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    raise FileNotFoundError(f"{name} not built under {BUILD}")
+
+
+def step(msg):
+    print(f"--- {msg}", flush=True)
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+    print(f"    ok: {msg}", flush=True)
+
+
+def free_port():
+    """A TCP port nobody listens on right now (bind port 0, read it back)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    raise TestFailure(f"timed out after {timeout}s waiting for {what}")
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class Response:
+    def __init__(self, status, headers, body, elapsed):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.elapsed = elapsed
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+
+def http_get(port, path="/", host="127.0.0.1", method="GET", headers=None,
+             timeout=10.0, body=None):
+    """One request on a fresh connection. Returns a Response."""
+    t0 = time.monotonic()
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, r.getheaders(), data,
+                        time.monotonic() - t0)
+    finally:
+        conn.close()
+
+
+def raw_request(port, data, host="127.0.0.1", timeout=5.0):
+    """Sends raw bytes, returns everything the server answers until close
+    or timeout."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+                if b"\r\n\r\n" in out and len(out) > 65536:
+                    break
+        except socket.timeout:
+            pass
+        return out
+
+
+class Proc:
+    """A program under test, its output in a log file."""
+
+    def __init__(self, argv, env=None, name=None, logdir=None):
+        self.name = name or os.path.basename(argv[0])
+        self.logdir = logdir or tempfile.mkdtemp(prefix=f"{self.name}-")
+        self.logpath = os.path.join(self.logdir, f"{self.name}.log")
+        self.log = open(self.logpath, "wb")
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.p = subprocess.Popen(PREFIX + list(argv), env=full_env,
+                                  stdout=self.log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL,
+                                  start_new_session=True)
+        _procs.append(self)
+
+    def output(self):
+        self.log.flush()
+        with open(self.logpath, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_log(self, pattern, timeout=10):
+        rx = re.compile(pattern)
+
+        def found():
+            if self.p.poll() is not None and not rx.search(self.output()):
+                raise TestFailure(
+                    f"{self.name} exited ({self.p.returncode}) before "
+                    f"logging /{pattern}/:\n{self.output()}")
+            return rx.search(self.output())
+        return wait_until(found, timeout, what=f"{self.name} to log "
+                          f"/{pattern}/")
+
+    def signal(self, sig):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+
+    def wait(self, timeout=10):
+        return self.p.wait(timeout=timeout)
+
+    def stop(self, timeout=10):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(timeout=5)
+        self.log.close()
+        return self.p.returncode
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def rss_kib(self):
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+
+_procs = []
+
+
+class Redis:
+    """A real redis-server of our own, on a free port in a temp dir."""
+
+    def __init__(self, password=None, appendonly=False, port=None,
+                 datadir=None):
+        self.port = port or free_port()
+        self.dir = datadir or tempfile.mkdtemp(prefix="redis-")
+        self.password = password
+        self.appendonly = appendonly
+        self.proc = None
+        self.start()
+
+    def start(self):
+        argv = ["redis-server", "--port", str(self.port), "--bind",
+                "127.0.0.1", "--dir", self.dir, "--save", "",
+                "--appendonly", "yes" if self.appendonly else "no",
+                "--protected-mode", "no", "--daemonize", "no"]
+        if self.password:
+            argv += ["--requirepass", self.password]
+        self.proc = Proc(argv, name="redis", logdir=self.dir)
+        wait_until(lambda: self.ping(), 10, what="redis to answer PING")
+
+    def cli(self, *args):
+        argv = ["redis-cli", "-p", str(self.port)]
+        if self.password:
+            argv += ["--no-auth-warning", "-a", self.password]
+        r = subprocess.run(argv + list(args), capture_output=True,
+                           text=True, timeout=10)
+        return r.stdout.strip()
+
+    def ping(self):
+        try:
+            return self.cli("PING") == "PONG"
+        except subprocess.TimeoutExpired:
+            return False
+
+    def kill(self):
+        """SIGKILL, as a crash would."""
+        self.proc.signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stop()
+
+
+class BlackHole:
+    """A listener that accepts connections and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1024)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        import threading
+        self.stopping = False
+        self.t = threading.Thread(target=self._accept, daemon=True)
+        self.t.start()
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+                self.held.append(c)
+            except OSError:
+                continue
+
+    def close(self):
+        self.stopping = True
+        self.t.join(2)
+        for c in self.held:
+            c.close()
+        self.sock.close()
+
+
+def cleanup():
+    for p in reversed(_procs):
+        with contextlib.suppress(Exception):
+            if p.alive():
+                p.p.kill()
+                p.p.wait(5)
+
+
+def run(tests):
+    """Runs test functions in order; prints a summary; exits 0 or 1."""
+    failed = []
+    t_all = time.monotonic()
+    try:
+        for t in tests:
+            name = t.__name__
+            print(f"=== {name}", flush=True)
+            t0 = time.monotonic()
+            try:
+                t()
+                print(f"PASS {name} ({time.monotonic() - t0:.1f}s)",
+                      flush=True)
+            except Exception:
+                traceback.print_exc()
+                failed.append(name)
+                print(f"FAIL {name} ({time.monotonic() - t0:.1f}s)",
+                      flush=True)
+            finally:
+                cleanup()
+    finally:
+        cleanup()
+    print(f"{len(tests) - len(failed)}/{len(tests)} passed in "
+          f"{time.monotonic() - t_all:.1f}s", flush=True)
+    if failed:
+        print("failed: " + ", ".join(failed), flush=True)
+        sys.exit(1)
+    sys.exit(0)
