@@ -1,0 +1,1 @@
+# Tests of hello, the web service (services/web).
