@@ -1,0 +1,1 @@
+/* The visualizer page: see docs/visualizer-api.md. */
