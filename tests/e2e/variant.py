@@ -20,7 +20,9 @@ container attached to the stack's network:
   - every network of the stack becomes attachable, so a test client
     container can join it;
   - image names may be replaced (the tests build their own tags, so they
-    never touch images a user or another test built).
+    never touch images a user or another test built), and so may the host
+    paths of bind mounts (a test on a shared machine must not use its real
+    /home/docker/data).
 
 The shipped files stay as users need them: VIPs and the routing mesh work
 on ordinary Docker hosts. The variant is generated from the shipped file
@@ -32,7 +34,8 @@ Standard library only: the transformation works on the block-style YAML
 our compose files use (two-space indentation), and refuses anything it
 does not understand rather than guess.
 
-usage: variant.py SHIPPED.yml [--image OLD=NEW]... > VARIANT.yml
+usage: variant.py SHIPPED.yml [--image OLD=NEW]... [--bind OLD=NEW]...
+                  > VARIANT.yml
 """
 
 import argparse
@@ -97,10 +100,12 @@ def _top_level(lines, name):
     return None
 
 
-def make_variant(text, images=None, src="the shipped file"):
+def make_variant(text, images=None, src="the shipped file", binds=None):
     """Returns the variant of compose file `text` (see the module's
-    docstring). `images` maps shipped image names to the names to use."""
+    docstring). `images` maps shipped image names to the names to use,
+    `binds` host paths of bind mounts ("- "SRC:DST"" lines) to others."""
     images = images or {}
+    binds = binds or {}
     lines = text.splitlines()
     if any("\t" in line for line in lines):
         raise VariantError("tabs in the file: not a file we ship")
@@ -128,6 +133,12 @@ def make_variant(text, images=None, src="the shipped file"):
             m = re.match(r"^( +image: *)(\S+) *$", lines[j])
             if m and m.group(2) in images:
                 lines[j] = m.group(1) + images[m.group(2)]
+        if "volumes" in keys:
+            j = keys["volumes"]
+            for k in range(j + 1, _block_end(lines, j)):
+                m = re.match(r'^( +- *"?)(/[^:"]*)(:.*)$', lines[k])
+                if m and m.group(2) in binds:
+                    lines[k] = m.group(1) + binds[m.group(2)] + m.group(3)
         # Insert before removing, both from the bottom up.
         edits = []
         if "deploy" in keys:
@@ -173,17 +184,21 @@ def main(argv):
     ap.add_argument("file")
     ap.add_argument("--image", action="append", default=[],
                     metavar="OLD=NEW", help="replace an image name")
+    ap.add_argument("--bind", action="append", default=[],
+                    metavar="OLD=NEW", help="replace a bind mount's host path")
     args = ap.parse_args(argv)
-    images = {}
-    for spec in args.image:
-        old, sep, new = spec.partition("=")
-        if not sep or not old or not new:
-            ap.error(f"--image {spec}: expected OLD=NEW")
-        images[old] = new
+    maps = {"image": {}, "bind": {}}
+    for opt, specs in (("image", args.image), ("bind", args.bind)):
+        for spec in specs:
+            old, sep, new = spec.partition("=")
+            if not sep or not old or not new:
+                ap.error(f"--{opt} {spec}: expected OLD=NEW")
+            maps[opt][old] = new
     try:
         with open(args.file, encoding="utf-8") as f:
             text = f.read()
-        sys.stdout.write(make_variant(text, images, src=args.file))
+        sys.stdout.write(make_variant(text, maps["image"], src=args.file,
+                                      binds=maps["bind"]))
     except (OSError, UnicodeDecodeError, VariantError) as e:
         print(f"variant.py: {args.file}: {e}", file=sys.stderr)
         return 1
