@@ -4,7 +4,8 @@ stack's network (the only place service names resolve and, without IPVS,
 the only way to reach the tasks). Prints one JSON object per line.
 
   probe.py get URL N          N requests, one after another
-  probe.py stream URL SECONDS  requests back to back for SECONDS
+  probe.py stream URL SECONDS  requests back to back for SECONDS (or
+                               until SIGTERM)
   probe.py fetch URL           one request; prints status and body
   probe.py resolve NAME        the addresses NAME resolves to
   probe.py watch NAME SECONDS  the addresses, every 50 ms, when they change
@@ -19,6 +20,7 @@ test can tell "failed" from "had to try another task".
 import http.client
 import json
 import re
+import signal
 import socket
 import sys
 import time
@@ -67,7 +69,7 @@ def request(url, timeout=5.0):
             v = m.group(3)
             rec["visits"] = int(v) if v.isdigit() else v
         else:
-            rec["body"] = body[:20000]
+            rec["body"] = body[:4 << 20]
     except (OSError, http.client.HTTPException) as e:
         rec.update(ok=False, error=f"{type(e).__name__}: {e}")
     finally:
@@ -96,9 +98,13 @@ def main(argv):
             rec["i"] = i
             out(rec)
     elif len(argv) == 3 and argv[0] == "stream":
+        # docker stop ends the stream after the request in flight, so no
+        # request is cut in half by the test itself.
+        stop = []
+        signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
         end = time.monotonic() + float(argv[2])
         i = 0
-        while time.monotonic() < end:
+        while time.monotonic() < end and not stop:
             rec = request(argv[1])
             rec["i"] = i
             out(rec)
