@@ -110,20 +110,25 @@ def http_get(port, path="/", host="127.0.0.1", method="GET", headers=None,
 
 
 def raw_request(port, data, host="127.0.0.1", timeout=5.0):
-    """Sends raw bytes, returns everything the server answers until close
-    or timeout."""
+    """Sends raw bytes and returns the first response (headers and a body
+    of Content-Length bytes), or what arrived before the server closed the
+    connection or the timeout passed."""
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(data)
         out = b""
+        deadline = time.monotonic() + timeout
         try:
-            while True:
+            while time.monotonic() < deadline:
                 chunk = s.recv(65536)
                 if not chunk:
                     break
                 out += chunk
-                if b"\r\n\r\n" in out and len(out) > 65536:
-                    break
-        except socket.timeout:
+                head, sep, body = out.partition(b"\r\n\r\n")
+                if sep:
+                    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                    if m and len(body) >= int(m.group(1)):
+                        break
+        except (socket.timeout, ConnectionResetError):
             pass
         return out
 
@@ -197,11 +202,12 @@ class Redis:
     """A real redis-server of our own, on a free port in a temp dir."""
 
     def __init__(self, password=None, appendonly=False, port=None,
-                 datadir=None):
+                 datadir=None, extra=()):
         self.port = port or free_port()
         self.dir = datadir or tempfile.mkdtemp(prefix="redis-")
         self.password = password
         self.appendonly = appendonly
+        self.extra = list(extra)
         self.proc = None
         self.start()
 
@@ -212,7 +218,7 @@ class Redis:
                 "--protected-mode", "no", "--daemonize", "no"]
         if self.password:
             argv += ["--requirepass", self.password]
-        self.proc = Proc(argv, name="redis", logdir=self.dir)
+        self.proc = Proc(argv + self.extra, name="redis", logdir=self.dir)
         wait_until(lambda: self.ping(), 10, what="redis to answer PING")
 
     def cli(self, *args):
