@@ -305,6 +305,7 @@ static enum MHD_Result http_access(void *cls,
         req->conn = conn;
         req->method = method;
         req->url = url;
+        req->cls = srv->cfg.cls;
         *req_cls = req;
         srv->in_flight++;
         if (http_method_bit(method) == HTTP_OTHER)

@@ -2,18 +2,18 @@
  * test_env.c: configuration from the environment, good and bad values,
  * and Docker secret files.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
-
-#include "env.h"
-#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "env.h"
+#include "log.h"
 
 static int port, timeout_ms;
 static const char *name, *host, *path;
@@ -167,18 +167,15 @@ static void test_env_secret_good(void **state)
 
     (void)state;
     p = write_tmp("s3cret\n", 7);
-    assert_int_equal(env_read_secret(p, buf, sizeof(buf), err, sizeof(err)),
-                     0);
+    assert_int_equal(env_read_secret(p, buf, sizeof(buf), err, sizeof(err)), 0);
     assert_string_equal(buf, "s3cret");
     unlink(p);
     p = write_tmp("s3cret\r\n", 8);
-    assert_int_equal(env_read_secret(p, buf, sizeof(buf), err, sizeof(err)),
-                     0);
+    assert_int_equal(env_read_secret(p, buf, sizeof(buf), err, sizeof(err)), 0);
     assert_string_equal(buf, "s3cret");
     unlink(p);
     p = write_tmp("no-newline", 10);
-    assert_int_equal(env_read_secret(p, buf, sizeof(buf), err, sizeof(err)),
-                     0);
+    assert_int_equal(env_read_secret(p, buf, sizeof(buf), err, sizeof(err)), 0);
     assert_string_equal(buf, "no-newline");
     unlink(p);
 }

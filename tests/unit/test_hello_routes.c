@@ -1,10 +1,10 @@
 /*
  * test_hello_routes.c: which request reaches which part of hello.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include "hello.h"
 
@@ -42,9 +42,9 @@ static void test_hello_routes_unknown_paths_404(void **state)
 {
     enum hello_route r;
     const char *paths[] = {
-        "",          "//",          "/index.html", "/api/",
-        "/API",      "/healthz/",   "/../etc/passwd", "/%2e%2e/",
-        "/metrics?", "/favicon.ico", "/api/../",   "\xff\xfe",
+        "",          "//",           "/index.html",    "/api/",
+        "/API",      "/healthz/",    "/../etc/passwd", "/%2e%2e/",
+        "/metrics?", "/favicon.ico", "/api/../",       "\xff\xfe",
     };
     size_t i;
 

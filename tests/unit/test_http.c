@@ -3,13 +3,10 @@
  * on the second call keep the connection alive, other methods get 405
  * and close, error pages, suspend/resume, and the drain.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
-
-#include "http.h"
-#include "log.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,6 +16,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "http.h"
+#include "log.h"
 
 static const struct http_route routes[] = {
     {"/", HTTP_GET | HTTP_HEAD, 1},
@@ -242,8 +242,7 @@ static void test_http_errors(void **state)
 
     /* Other methods are refused before their body is read. */
     fd = connect_to(http_port(f->srv));
-    exchange(fd,
-             "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+    exchange(fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
              resp, sizeof(resp));
     assert_non_null(strstr(resp, "HTTP/1.1 405 Method Not Allowed\r\n"));
     assert_non_null(strcasestr(resp, "Connection: close"));
@@ -297,8 +296,8 @@ static void test_http_drain_finishes_in_flight(void **state)
         sin.sin_family = AF_INET;
         sin.sin_port = htons((uint16_t)http_port(f->srv));
         sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        assert_int_not_equal(
-            connect(fd2, (struct sockaddr *)&sin, sizeof(sin)), 0);
+        assert_int_not_equal(connect(fd2, (struct sockaddr *)&sin, sizeof(sin)),
+                             0);
     }
     close(fd2);
 }
@@ -308,11 +307,11 @@ static void test_http_probe(void **state)
     struct fixture *f = *state;
     char err[128];
 
-    assert_int_equal(http_probe("127.0.0.1", http_port(f->srv), "/", 2000,
-                                err, sizeof(err)),
-                     200);
-    assert_int_equal(http_probe("127.0.0.1", http_port(f->srv), "/x", 2000,
-                                err, sizeof(err)),
+    assert_int_equal(
+        http_probe("127.0.0.1", http_port(f->srv), "/", 2000, err, sizeof(err)),
+        200);
+    assert_int_equal(http_probe("127.0.0.1", http_port(f->srv), "/x", 2000, err,
+                                sizeof(err)),
                      404);
 }
 
@@ -332,8 +331,7 @@ static void test_http_probe_nobody_listening(void **state)
     getsockname(fd, (struct sockaddr *)&sin, &len);
     port = ntohs(sin.sin_port);
     close(fd);
-    assert_int_equal(http_probe("127.0.0.1", port, "/", 1000, err,
-                                sizeof(err)),
+    assert_int_equal(http_probe("127.0.0.1", port, "/", 1000, err, sizeof(err)),
                      -1);
     assert_non_null(strstr(err, "Connection refused"));
 }

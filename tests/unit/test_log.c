@@ -1,18 +1,18 @@
 /*
  * test_log.c: the log line format, levels, and the errno variants.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
-
-#include "log.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "log.h"
 
 static char out_path[64], err_path[64];
 static int saved_out, saved_err;
@@ -140,8 +140,7 @@ static void test_log_parse_level(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_log_line_format, capture,
-                                        restore),
+        cmocka_unit_test_setup_teardown(test_log_line_format, capture, restore),
         cmocka_unit_test_setup_teardown(test_log_levels_filter_and_streams,
                                         capture, restore),
         cmocka_unit_test_setup_teardown(test_log_errno_variant, capture,

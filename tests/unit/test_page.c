@@ -1,14 +1,14 @@
 /*
  * test_page.c: hello's page, /api JSON and /metrics, byte for byte.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
-
-#include "page.h"
 
 #include <string.h>
+
+#include "page.h"
 
 static void test_page_html_with_count(void **state)
 {

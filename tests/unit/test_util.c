@@ -1,15 +1,15 @@
 /*
  * test_util.c: the growable buffer and HTML escaping.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
-
-#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 static void test_util_buf_appends_and_grows(void **state)
 {
