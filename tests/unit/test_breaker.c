@@ -1,10 +1,11 @@
 /*
  * test_breaker.c: the Redis-failure logic of hello, with a fake clock.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 
 #include "breaker.h"
 

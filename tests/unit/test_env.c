@@ -2,10 +2,11 @@
  * test_env.c: configuration from the environment, good and bad values,
  * and Docker secret files.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,11 @@
 /*
  * test_hello_routes.c: which request reaches which part of hello.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 
 #include "hello.h"
 

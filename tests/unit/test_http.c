@@ -3,10 +3,11 @@
  * on the second call keep the connection alive, other methods get 405
  * and close, error pages, suspend/resume, and the drain.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

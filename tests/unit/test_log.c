@@ -1,10 +1,11 @@
 /*
  * test_log.c: the log line format, levels, and the errno variants.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 
 #include <errno.h>
 #include <stdio.h>

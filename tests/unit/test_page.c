@@ -1,10 +1,11 @@
 /*
  * test_page.c: hello's page, /api JSON and /metrics, byte for byte.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 
 #include <string.h>
 

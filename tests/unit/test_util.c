@@ -1,10 +1,11 @@
 /*
  * test_util.c: the growable buffer and HTML escaping.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 
 #include <stdlib.h>
 #include <string.h>
