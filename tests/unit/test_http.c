@@ -196,8 +196,10 @@ static void exchange(int fd, const char *req, char *out, size_t cap)
         hdr_end = strstr(out, "\r\n\r\n");
         if (hdr_end != NULL && want == (size_t)-1) {
             cl = strcasestr(out, "Content-Length: ");
-            want = (size_t)(hdr_end + 4 - out) +
-                   (cl != NULL ? strtoul(cl + 16, NULL, 10) : 0);
+            want = (size_t)(hdr_end + 4 - out);
+            /* A HEAD response has Content-Length but no body. */
+            if (cl != NULL && strncmp(req, "HEAD ", 5) != 0)
+                want += strtoul(cl + 16, NULL, 10);
         }
         if (got >= want)
             break;
