@@ -202,6 +202,8 @@ int hello_start(struct hello *h,
 
     memset(&hc, 0, sizeof(hc));
     hc.port = cfg->port;
+    hc.conn_limit = (unsigned)cfg->max_connections;
+    hc.idle_timeout_s = (unsigned)cfg->idle_timeout_s;
     hc.csp = "default-src 'none'; frame-ancestors 'none'; "
              "base-uri 'none'; form-action 'none'";
     hc.handler = hello_handle;

@@ -301,9 +301,36 @@ def test_bad_requests():
     check(http_get(h.port, "/healthz").status == 200, "and serving")
 
 
+def test_connection_limit_and_idle_timeout():
+    r = Redis()
+    h = start_hello(r.port, MAX_CONNECTIONS=20, IDLE_TIMEOUT=2)
+    step("25 idle connections against a limit of 20")
+    idle = [socket.create_connection(("127.0.0.1", h.port), timeout=5)
+            for _ in range(25)]
+    time.sleep(0.2)
+    resp = http_get(h.port, "/healthz", timeout=10)
+    check(resp.status == 200, "a new request is still served")
+    check(resp.elapsed < 4 * TIME_SCALE, f"after the idle timeout freed "
+          f"room ({resp.elapsed:.1f} s)")
+    step("the idle connections were closed by the server")
+    closed = 0
+    for s in idle:
+        s.settimeout(3)
+        try:
+            if s.recv(1) == b"":
+                closed += 1
+        except OSError:
+            closed += 1
+        s.close()
+    check(closed == 25, f"{closed} of 25 idle connections closed")
+    step("and the server serves at once again")
+    fast = [http_get(h.port, "/").elapsed for _ in range(20)]
+    check(max(fast) < 0.2 * TIME_SCALE, f"slowest {max(fast) * 1000:.0f} ms")
+
+
 if __name__ == "__main__":
     run([test_page_and_counter, test_name_is_escaped,
          test_redis_killed_and_restarted, test_black_hole_bounded_waits,
          test_starts_before_redis, test_sigterm_finishes_in_flight,
          test_password_file, test_config_errors_and_cli, test_healthcheck,
-         test_bad_requests])
+         test_bad_requests, test_connection_limit_and_idle_timeout])
