@@ -8,7 +8,7 @@ what=${1:-all}
 
 BUILD=(build-essential cmake pkg-config libmicrohttpd-dev libhiredis-dev
        libyaml-dev libyajl-dev libuv1-dev libcmocka-dev)
-TEST=(redis-server redis-tools docker.io debootstrap chromium nodejs npm
+TEST=(redis-server redis-tools wrk docker.io debootstrap chromium nodejs npm
       python3 clang libclang-rt-14-dev valgrind curl procps iproute2
       ca-certificates)
 
