@@ -1,1 +1,5 @@
 # Tests of the shared library (services/common).
+part5_unit_test(log part5_common)
+part5_unit_test(env part5_common)
+part5_unit_test(util part5_common)
+part5_unit_test(http part5_common Threads::Threads)

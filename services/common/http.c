@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ struct http_server {
     struct http_server_config cfg;
     unsigned in_flight;
     unsigned connections;
+    int closed_in_run; /* a connection closed during MHD_run() */
     int draining;
     void (*drain_done)(void *arg);
     void *drain_arg;
@@ -305,6 +307,7 @@ static enum MHD_Result http_access(void *cls,
         req->conn = conn;
         req->method = method;
         req->url = url;
+        req->cls = srv->cfg.cls;
         *req_cls = req;
         srv->in_flight++;
         if (http_method_bit(method) == HTTP_OTHER)
@@ -362,10 +365,13 @@ static void http_connection_notify(void *cls,
 
     (void)conn;
     (void)socket_context;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         srv->connections++;
-    else if (srv->connections > 0)
-        srv->connections--;
+    } else {
+        if (srv->connections > 0)
+            srv->connections--;
+        srv->closed_in_run = 1;
+    }
 }
 
 static void http_finish_drain(struct http_server *srv)
@@ -397,11 +403,21 @@ static void http_run(struct http_server *srv)
 {
     MHD_UNSIGNED_LONG_LONG timeout;
 
+    srv->closed_in_run = 0;
     MHD_run(srv->daemon);
-    if (MHD_get_timeout(srv->daemon, &timeout) == MHD_YES)
+    if (srv->closed_in_run) {
+        /*
+         * At the connection limit libmicrohttpd stops watching the listen
+         * socket, and only starts again at the beginning of a run: run
+         * again at once, or a full server would stay deaf after its
+         * connections closed.
+         */
+        uv_timer_start(&srv->timer, http_on_timer, 0, 0);
+    } else if (MHD_get_timeout(srv->daemon, &timeout) == MHD_YES) {
         uv_timer_start(&srv->timer, http_on_timer, (uint64_t)timeout, 0);
-    else
+    } else {
         uv_timer_stop(&srv->timer);
+    }
     if (srv->draining && srv->in_flight == 0 && srv->drain_done != NULL)
         http_finish_drain(srv);
 }
@@ -446,6 +462,34 @@ static int http_bind_addr(const struct http_server_config *cfg,
     return 0;
 }
 
+/*
+ * Raises the soft limit on open files to the hard limit, and keeps the
+ * connection limit below it, with room for the program's other
+ * descriptors: past the limit, accept() would fail in a loop.
+ */
+static unsigned http_fit_fd_limit(unsigned conn_limit)
+{
+    struct rlimit rl;
+    rlim_t room;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return conn_limit;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    room = rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 1;
+    if (rl.rlim_cur != RLIM_INFINITY && conn_limit > room) {
+        log_warnx("only %llu open files allowed: limiting connections to "
+                  "%llu instead of %u",
+                  (unsigned long long)rl.rlim_cur, (unsigned long long)room,
+                  conn_limit);
+        return (unsigned)room;
+    }
+    return conn_limit;
+}
+
 struct http_server *http_server_new(uv_loop_t *loop,
                                     const struct http_server_config *cfg,
                                     char *err,
@@ -463,6 +507,7 @@ struct http_server *http_server_new(uv_loop_t *loop,
     srv->cfg = *cfg;
     if (srv->cfg.conn_limit == 0)
         srv->cfg.conn_limit = HTTP_DEFAULT_CONN_LIMIT;
+    srv->cfg.conn_limit = http_fit_fd_limit(srv->cfg.conn_limit);
     if (srv->cfg.idle_timeout_s == 0)
         srv->cfg.idle_timeout_s = HTTP_DEFAULT_IDLE_TIMEOUT_S;
     if (srv->cfg.conn_memory == 0)

@@ -32,6 +32,7 @@ struct http_req {
     int answered;       /* a response was queued */
     int tag;            /* free for the program (e.g. the route) */
     size_t body_len;    /* request body bytes received and discarded */
+    void *cls;          /* the program's context: the config's cls */
     void *data;         /* the program's per-request state */
     void (*data_free)(void *data); /* called when the request completes */
     struct http_req *prev, *next;  /* list of suspended requests */

@@ -93,6 +93,8 @@ void buf_reserve(struct buf *b, size_t n)
     while (cap < need)
         cap *= 2;
     b->data = xrealloc(b->data, cap);
+    if (b->cap == 0)
+        b->data[0] = '\0';
     b->cap = cap;
 }
 

@@ -73,17 +73,20 @@ static enum MHD_Result hello_answer(struct hello *h,
 static void hello_on_count(void *arg, int ok, long long value)
 {
     struct http_req *req = arg;
-    struct hello *h = req->data;
 
+    req->data = NULL;
     req->data_free = NULL;
-    hello_answer(h, req, ok, value);
+    hello_answer(req->cls, req, ok, value);
     http_resume(req);
 }
 
-/* A request completed while waiting for Redis (only at forced stop). */
-static void hello_cancel(void *data)
+/*
+ * The request ended before Redis answered (only when the server is
+ * stopped with requests still waiting): the answer must not reach it.
+ */
+static void hello_cancel(void *op)
 {
-    (void)data;
+    counter_cancel(op);
 }
 
 static enum MHD_Result hello_metrics(struct hello *h, struct http_req *req)
@@ -145,7 +148,7 @@ static enum MHD_Result hello_handle(void *cls, struct http_req *req)
         op = counter_incr(h->counter, hello_on_count, req);
         if (op == NULL)
             return hello_answer(h, req, 0, 0);
-        req->data = h;
+        req->data = op;
         req->data_free = hello_cancel;
         http_suspend(req);
         return MHD_YES;
@@ -158,11 +161,14 @@ static void hello_on_drained(void *arg)
 {
     struct hello *h = arg;
 
-    log_info("stopped: %u requests still open", http_in_flight(h->srv));
-    http_server_free(h->srv);
-    h->srv = NULL;
+    /*
+     * The counter first: requests still waiting for Redis (none, unless
+     * the grace period ran out) get their page without a count.
+     */
     counter_free(h->counter);
     h->counter = NULL;
+    http_server_free(h->srv);
+    h->srv = NULL;
     shutdown_watch_close(&h->sw);
 }
 
@@ -196,6 +202,8 @@ int hello_start(struct hello *h,
 
     memset(&hc, 0, sizeof(hc));
     hc.port = cfg->port;
+    hc.conn_limit = (unsigned)cfg->max_connections;
+    hc.idle_timeout_s = (unsigned)cfg->idle_timeout_s;
     hc.csp = "default-src 'none'; frame-ancestors 'none'; "
              "base-uri 'none'; form-action 'none'";
     hc.handler = hello_handle;

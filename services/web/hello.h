@@ -27,6 +27,8 @@ struct hello_config {
     int redis_port;
     const char *redis_password_file;
     int redis_timeout_ms;
+    int max_connections;
+    int idle_timeout_s;
     int log_level;
 };
 

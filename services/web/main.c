@@ -21,6 +21,8 @@ static struct hello_config cfg = {
     .redis_port = 6379,
     .redis_password_file = NULL,
     .redis_timeout_ms = 2000,
+    .max_connections = HTTP_DEFAULT_CONN_LIMIT,
+    .idle_timeout_s = HTTP_DEFAULT_IDLE_TIMEOUT_S,
     .log_level = LOG_LEVEL_INFO,
 };
 
@@ -35,6 +37,10 @@ static const struct env_var hello_env[] = {
      "file holding the Redis password (a Docker secret)"},
     {"REDIS_TIMEOUT_MS", ENV_INT, 1, 60000, &cfg.redis_timeout_ms,
      "longest wait for Redis, in ms"},
+    {"MAX_CONNECTIONS", ENV_INT, 16, 1000000, &cfg.max_connections,
+     "open HTTP connections at most"},
+    {"IDLE_TIMEOUT", ENV_INT, 1, 3600, &cfg.idle_timeout_s,
+     "seconds before an idle HTTP connection is closed"},
     {"LOG_LEVEL", ENV_LOGLEVEL, 0, 0, &cfg.log_level,
      "debug, info, warn or error"},
 };

@@ -18,6 +18,8 @@ static char *page_json_string(const char *s)
 
     /* yajl checks UTF-8 when asked; invalid input becomes "". */
     yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+    /* "</" never appears, should the JSON ever be embedded in HTML. */
+    yajl_gen_config(g, yajl_gen_escape_solidus, 1);
     if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) !=
         yajl_gen_status_ok) {
         yajl_gen_free(g);

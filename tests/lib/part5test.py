@@ -26,6 +26,9 @@ SOURCE = os.environ.get(
 # A prefix for the programs under test, e.g. "valgrind --error-exitcode=99"
 # (hiredis test.sh TEST_PREFIX).
 PREFIX = os.environ.get("TEST_PREFIX", "").split()
+# Timing bounds in tests are multiplied by this: programs run 5-20 times
+# slower under valgrind.
+TIME_SCALE = 8.0 if any("valgrind" in p for p in PREFIX) else 1.0
 
 
 def binary(name):
@@ -110,20 +113,28 @@ def http_get(port, path="/", host="127.0.0.1", method="GET", headers=None,
 
 
 def raw_request(port, data, host="127.0.0.1", timeout=5.0):
-    """Sends raw bytes, returns everything the server answers until close
-    or timeout."""
+    """Sends raw bytes and returns the first response (headers and a body
+    of Content-Length bytes), or what arrived before the server closed the
+    connection or the timeout passed."""
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(data)
         out = b""
+        deadline = time.monotonic() + timeout
         try:
-            while True:
+            while time.monotonic() < deadline:
                 chunk = s.recv(65536)
                 if not chunk:
                     break
                 out += chunk
-                if b"\r\n\r\n" in out and len(out) > 65536:
-                    break
-        except socket.timeout:
+                head, sep, body = out.partition(b"\r\n\r\n")
+                if sep:
+                    # A HEAD response announces a body it does not send.
+                    if data.startswith(b"HEAD "):
+                        break
+                    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                    if m and len(body) >= int(m.group(1)):
+                        break
+        except (socket.timeout, ConnectionResetError):
             pass
         return out
 
@@ -131,21 +142,24 @@ def raw_request(port, data, host="127.0.0.1", timeout=5.0):
 class Proc:
     """A program under test, its output in a log file."""
 
-    def __init__(self, argv, env=None, name=None, logdir=None):
+    def __init__(self, argv, env=None, name=None, logdir=None, ours=True):
         self.name = name or os.path.basename(argv[0])
         self.logdir = logdir or tempfile.mkdtemp(prefix=f"{self.name}-")
         self.logpath = os.path.join(self.logdir, f"{self.name}.log")
         self.log = open(self.logpath, "wb")
         full_env = dict(os.environ)
         full_env.update(env or {})
-        self.p = subprocess.Popen(PREFIX + list(argv), env=full_env,
+        # TEST_PREFIX (valgrind) applies to our programs, not to peers.
+        prefix = PREFIX if ours else []
+        self.p = subprocess.Popen(prefix + list(argv), env=full_env,
                                   stdout=self.log, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL,
                                   start_new_session=True)
         _procs.append(self)
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.logpath, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
@@ -197,11 +211,12 @@ class Redis:
     """A real redis-server of our own, on a free port in a temp dir."""
 
     def __init__(self, password=None, appendonly=False, port=None,
-                 datadir=None):
+                 datadir=None, extra=()):
         self.port = port or free_port()
         self.dir = datadir or tempfile.mkdtemp(prefix="redis-")
         self.password = password
         self.appendonly = appendonly
+        self.extra = list(extra)
         self.proc = None
         self.start()
 
@@ -212,7 +227,8 @@ class Redis:
                 "--protected-mode", "no", "--daemonize", "no"]
         if self.password:
             argv += ["--requirepass", self.password]
-        self.proc = Proc(argv, name="redis", logdir=self.dir)
+        self.proc = Proc(argv + self.extra, name="redis", logdir=self.dir,
+                         ours=False)
         wait_until(lambda: self.ping(), 10, what="redis to answer PING")
 
     def cli(self, *args):
@@ -271,36 +287,70 @@ class BlackHole:
         self.sock.close()
 
 
+SANITIZER_SIGNS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "== ERROR SUMMARY: ",
+                   "definitely lost: ")
+
+
+def sanitizer_findings(text):
+    """Lines of a program's output where ASan, UBSan, LSan or valgrind
+    reported a problem (valgrind's "0 errors" summary is not one)."""
+    found = []
+    for line in text.splitlines():
+        if any(sign in line for sign in SANITIZER_SIGNS):
+            if "ERROR SUMMARY: 0 errors" in line:
+                continue
+            if "definitely lost: 0 bytes" in line:
+                continue
+            found.append(line.strip())
+    return found
+
+
 def cleanup():
+    """Stops every program a test started (SIGTERM, then SIGKILL), and
+    returns what sanitizers reported in their output."""
+    findings = []
     for p in reversed(_procs):
         with contextlib.suppress(Exception):
             if p.alive():
-                p.p.kill()
-                p.p.wait(5)
+                p.p.send_signal(signal.SIGTERM)
+                try:
+                    p.p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.p.kill()
+                    p.p.wait(5)
+        with contextlib.suppress(Exception):
+            for line in sanitizer_findings(p.output()):
+                findings.append(f"{p.name}: {line}")
+    _procs.clear()
+    return findings
 
 
 def run(tests):
-    """Runs test functions in order; prints a summary; exits 0 or 1."""
+    """Runs test functions in order; prints a summary; exits 0 or 1. A
+    sanitizer report in any program's output fails the test."""
     failed = []
     t_all = time.monotonic()
-    try:
-        for t in tests:
-            name = t.__name__
-            print(f"=== {name}", flush=True)
-            t0 = time.monotonic()
-            try:
-                t()
-                print(f"PASS {name} ({time.monotonic() - t0:.1f}s)",
-                      flush=True)
-            except Exception:
-                traceback.print_exc()
-                failed.append(name)
-                print(f"FAIL {name} ({time.monotonic() - t0:.1f}s)",
-                      flush=True)
-            finally:
-                cleanup()
-    finally:
-        cleanup()
+    for t in tests:
+        name = t.__name__
+        print(f"=== {name}", flush=True)
+        t0 = time.monotonic()
+        ok = True
+        try:
+            t()
+        except Exception:
+            traceback.print_exc()
+            ok = False
+        findings = cleanup()
+        if findings:
+            print("sanitizer reports:\n  " + "\n  ".join(findings[:20]),
+                  flush=True)
+            ok = False
+        if ok:
+            print(f"PASS {name} ({time.monotonic() - t0:.1f}s)", flush=True)
+        else:
+            failed.append(name)
+            print(f"FAIL {name} ({time.monotonic() - t0:.1f}s)", flush=True)
     print(f"{len(tests) - len(failed)}/{len(tests)} passed in "
           f"{time.monotonic() - t_all:.1f}s", flush=True)
     if failed:

@@ -1,0 +1,36 @@
+"""The tutorial's friendlyhello app.py, ported to Python 3 (Debian's
+python3-flask and python3-redis), as the comparison peer of hello.
+
+Same behaviour as the original: Redis INCR counter on host "redis" (here
+REDIS_HOST/REDIS_PORT), db 0, 2 s connect and read timeouts, the
+"counter disabled" message on any Redis error, Flask's built-in server.
+"""
+import os
+import socket
+
+from flask import Flask
+from redis import Redis, RedisError
+
+redis = Redis(host=os.getenv("REDIS_HOST", "redis"),
+              port=int(os.getenv("REDIS_PORT", "6379")), db=0,
+              socket_connect_timeout=2, socket_timeout=2)
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def hello():
+    try:
+        visits = redis.incr("counter")
+    except RedisError:
+        visits = "<i>cannot connect to Redis, counter disabled</i>"
+
+    html = "<h3>Hello {name}!</h3>" \
+           "<b>Hostname:</b> {hostname}<br/>" \
+           "<b>Visits:</b> {visits}"
+    return html.format(name=os.getenv("NAME", "world"),
+                       hostname=socket.gethostname(), visits=visits)
+
+
+if __name__ == "__main__":
+    app.run(host="127.0.0.1", port=int(os.getenv("PORT", "80")))
