@@ -204,19 +204,19 @@ def wait_update(docker, service, timeout=240):
         time.sleep(1)
 
 
-def image_user(ref, name):
+def image_user(ref, name, docker=HOST):
     """(uid, gid) of user NAME in the image's /etc/passwd."""
-    ctr = HOST.run("create", ref)
+    ctr = docker.run("create", ref)
     d = tempfile.mkdtemp(prefix=f"{RUN}-passwd-")
     try:
-        HOST.run("cp", f"{ctr}:/etc/passwd", os.path.join(d, "passwd"))
+        docker.run("cp", f"{ctr}:/etc/passwd", os.path.join(d, "passwd"))
         with open(os.path.join(d, "passwd")) as f:
             for line in f:
                 fields = line.split(":")
                 if fields[0] == name:
                     return int(fields[2]), int(fields[3])
     finally:
-        HOST.run("rm", ctr)
+        docker.run("rm", ctr)
         subprocess.run(["rm", "-rf", d])
     raise TestFailure(f"no user {name} in {ref}'s /etc/passwd")
 

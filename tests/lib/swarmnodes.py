@@ -234,10 +234,13 @@ class Node(Docker):
         return HOST.run("exec", self.container, "sh", "-c", cmd,
                         timeout=timeout, check_rc=check_rc)
 
-    def load(self, ref, as_ref=None):
-        """docker save REF | docker load on the node (no registry), and
-        optionally tags it AS_REF there."""
-        save = subprocess.Popen(["docker", "save", ref],
+    def load(self, ref, as_ref=None, src=None):
+        """docker save REF | docker load on the node (no registry), from
+        this machine's engine or from SRC (another Docker), and optionally
+        tags it AS_REF there. REF may be a list of references."""
+        refs = ref if isinstance(ref, list) else [ref]
+        save = subprocess.Popen(["docker", "save", *refs],
+                                env=(src or HOST).env(),
                                 stdout=subprocess.PIPE)
         load = subprocess.run(["docker", "load", "-q"], env=self.env(),
                               stdin=save.stdout, capture_output=True,
