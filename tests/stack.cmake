@@ -15,3 +15,7 @@ part5_py_test(stack_e2e_two_nodes e2e/test_stack_two_nodes.py
     LABELS e2e FIXTURES docker TIMEOUT 1500)
 set_tests_properties(stack_e2e_one_node stack_e2e_two_nodes PROPERTIES
     RESOURCE_LOCK part5_stack_e2e)
+part5_py_test(stack_e2e_fresh_debian e2e/test_stack_fresh_debian.py
+    LABELS e2e FIXTURES docker TIMEOUT 1500)
+set_tests_properties(stack_e2e_fresh_debian PROPERTIES
+    RESOURCE_LOCK part5_stack_e2e)

@@ -254,6 +254,28 @@ class Node(Docker):
             self.run("tag", ref, as_ref)
 
 
+def start_machine(prefix, hostname, image, *cmd):
+    """A container that can run a Docker engine inside (the options
+    TESTBED.md found to work), on a network of its own, as a fresh machine
+    would be: IMAGE and CMD are the caller's. Registered for cleanup();
+    returns the container's name."""
+    net = f"{prefix}-net"
+    if not HOST.ok("network", "inspect", net):
+        HOST.run("network", "create", "--label", f"part5-e2e={prefix}", net)
+        on_cleanup(HOST.run, "network", "rm", net)
+    name = f"{prefix}-{hostname}"
+    HOST.run("run", "-d", "--name", name, "--hostname", hostname,
+             "--network", net, "--label", f"part5-e2e={prefix}",
+             "--cap-add=ALL", "--cap-drop=SYS_RESOURCE",
+             "--security-opt", "seccomp=unconfined",
+             "--security-opt", "apparmor=unconfined",
+             "--security-opt", "systempaths=unconfined",
+             "-v", "/sys/fs/cgroup:/sys/fs/cgroup", "--tmpfs", "/run",
+             "-v", "/var/lib/docker", image, *cmd)
+    on_cleanup(HOST.run, "rm", "-fv", name)
+    return name
+
+
 def start_nodes(prefix, hostnames, timeout=60):
     """Starts one engine-in-a-container per hostname, on a new bridge
     network PREFIX-net, and waits until each answers. Everything is
