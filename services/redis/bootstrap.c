@@ -268,8 +268,27 @@ static int check_writable(const char *dir)
 {
     struct stat st;
 
+    char parent[PATH_MAX], *slash;
+
     if (access(dir, W_OK | X_OK) == 0)
         return 0;
+    if (stat(dir, &st) != 0 && errno == EACCES) {
+        /* Find the parent that does not let this user through. */
+        snprintf(parent, sizeof(parent), "%s", dir);
+        while ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+            *slash = '\0';
+            if (access(parent, X_OK) != 0 && stat(parent, &st) == 0) {
+                log_errorx("the data directory %s cannot be reached by uid "
+                           "%u: its parent %s (owned by %u:%u, mode %04o) "
+                           "does not let others through; `chmod o+x %s` or "
+                           "choose another --dir",
+                           dir, (unsigned)getuid(), parent, (unsigned)st.st_uid,
+                           (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
+                           parent);
+                return -1;
+            }
+        }
+    }
     if (stat(dir, &st) != 0) {
         log_error("cannot use the data directory %s", dir);
         return -1;
@@ -337,7 +356,7 @@ static int stdin_from(const struct buf *conf)
 
 int bootstrap_run(const struct bootstrap_config *cfg,
                   int argc,
-                  char *const *argv)
+                  const char *const *argv)
 {
     char err[BOOTSTRAP_ERR_LEN], password[BOOTSTRAP_SECRET_MAX], *pw = NULL;
     char *dir = NULL, *conf_abs = NULL;
@@ -391,6 +410,11 @@ int bootstrap_run(const struct bootstrap_config *cfg,
                   "secret instead");
     }
 
+    if (rsargs_dir(&a)[0] == '\0') {
+        log_errorx("redis-server's dir is empty: give --dir a directory "
+                   "(default /data)");
+        goto done;
+    }
     dir = absolute(rsargs_dir(&a));
     if (geteuid() == 0) {
         if (become_redis(&a, dir) != 0)

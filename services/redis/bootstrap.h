@@ -31,6 +31,6 @@ struct bootstrap_config {
  */
 int bootstrap_run(const struct bootstrap_config *cfg,
                   int argc,
-                  char *const *argv);
+                  const char *const *argv);
 
 #endif

@@ -559,10 +559,14 @@ parse_ports(struct reader *r, yaml_node_t *node, struct compose_service *s)
     return 0;
 }
 
-/* Whether a short-syntax volume source is a host path (a bind mount). */
+/*
+ * Whether a short-syntax volume source is a host path (a bind mount). A
+ * source starting with a variable ("${HOME}/data") is taken as one: docker
+ * substitutes variables before it looks.
+ */
 static int is_host_path(const char *src)
 {
-    return src[0] == '/' || src[0] == '.' || src[0] == '~';
+    return src[0] == '/' || src[0] == '.' || src[0] == '~' || src[0] == '$';
 }
 
 /* Access modes docker accepts after the second ':' of a volume. */

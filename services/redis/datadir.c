@@ -131,7 +131,12 @@ int datadir_mkdirs(int root_fd,
             fd = open_prefix(root_fd, prefix.data, parent, name);
         }
         if (fd < 0) {
-            if (errno == ENOTDIR)
+            if (errno == ENOENT)
+                snprintf(err, errlen,
+                         "/%s is a symbolic link to a missing directory: "
+                         "create its target first",
+                         prefix.data);
+            else if (errno == ENOTDIR)
                 snprintf(err, errlen,
                          "/%s exists and is not a directory: move it away "
                          "or choose another path",
@@ -307,7 +312,9 @@ int datadir_prepare(const char *path,
         fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (fd < 0) {
-        if (errno == ELOOP)
+        /* O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a symbolic link. */
+        if ((errno == ELOOP || errno == ENOTDIR) && lstat(path, &st) == 0 &&
+            S_ISLNK(st.st_mode))
             snprintf(err, errlen,
                      "the data directory %s is a symbolic link: give "
                      "redis-server the real directory with --dir",

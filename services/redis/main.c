@@ -450,5 +450,5 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     bc.password_file = cfg.password_file;
-    return bootstrap_run(&bc, argc - 1, argv + 1);
+    return bootstrap_run(&bc, argc - 1, (const char *const *)(argv + 1));
 }

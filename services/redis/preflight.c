@@ -414,20 +414,20 @@ static void check_service(const struct compose_service *s,
         v = &s->volumes[i];
         if (v->type != COMPOSE_VOLUME_BIND || v->source == NULL)
             continue;
+        if (strchr(v->source, '$') != NULL) {
+            preflight_add(p, PREFLIGHT_WARNING, v->pos,
+                          "service %s: bind path '%s' uses a variable: "
+                          "prepare cannot tell which directory it is; "
+                          "create it by hand on the node",
+                          s->name, v->source);
+            continue;
+        }
         if (v->source[0] != '/') {
             preflight_add(p, PREFLIGHT_WARNING, v->pos,
                           "service %s: bind path '%s' is relative: it is "
                           "resolved on the machine that runs `docker stack "
                           "deploy`, not on the node that runs the task; use "
                           "an absolute path such as /home/docker/data",
-                          s->name, v->source);
-            continue;
-        }
-        if (strchr(v->source, '$') != NULL) {
-            preflight_add(p, PREFLIGHT_WARNING, v->pos,
-                          "service %s: bind path '%s' uses a variable: "
-                          "prepare cannot tell which directory it is; "
-                          "create it by hand on the node",
                           s->name, v->source);
             continue;
         }

@@ -114,8 +114,11 @@ static void parse_redis_options(struct rsargs *a)
     }
 }
 
-int rsargs_parse(
-    struct rsargs *a, int argc, char *const *argv, char *err, size_t errlen)
+int rsargs_parse(struct rsargs *a,
+                 int argc,
+                 const char *const *argv,
+                 char *err,
+                 size_t errlen)
 {
     int i;
 

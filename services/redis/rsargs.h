@@ -51,8 +51,11 @@ struct rsargs {
  * strings of argv are copied. Returns 0, or -1 with a message in err.
  * Free with rsargs_free().
  */
-int rsargs_parse(
-    struct rsargs *a, int argc, char *const *argv, char *err, size_t errlen);
+int rsargs_parse(struct rsargs *a,
+                 int argc,
+                 const char *const *argv,
+                 char *err,
+                 size_t errlen);
 
 /* Frees what rsargs_parse() and rsargs_read_config() allocated. */
 void rsargs_free(struct rsargs *a);
