@@ -364,6 +364,7 @@ int bootstrap_run(const struct bootstrap_config *cfg,
     struct rsargs a;
     int rc = 1;
 
+    /* 1. What to run; anything but redis-server runs untouched. */
     if (rsargs_parse(&a, argc, argv, err, sizeof(err)) != 0) {
         log_errorx("%s", err);
         return 1;
@@ -379,6 +380,7 @@ int bootstrap_run(const struct bootstrap_config *cfg,
     if (read_config(&a) != 0)
         goto done;
 
+    /* 2. The password, read while we may still read a root-only secret. */
     if (cfg->password_file != NULL) {
         if (a.args.has_requirepass) {
             log_errorx("REDIS_PASSWORD_FILE and --requirepass are both set: "
@@ -410,6 +412,7 @@ int bootstrap_run(const struct bootstrap_config *cfg,
                   "secret instead");
     }
 
+    /* 3. The data directory, then the switch to user redis. */
     if (rsargs_dir(&a)[0] == '\0') {
         log_errorx("redis-server's dir is empty: give --dir a directory "
                    "(default /data)");
@@ -444,6 +447,7 @@ int bootstrap_run(const struct bootstrap_config *cfg,
         log_warnx("appendonly is off: writes since the last snapshot are lost "
                   "when the container stops; the stack runs "
                   "`redis-server --appendonly yes`");
+    /* 4. The configuration on stdin, then exec. */
     build_stdin_config(cfg, &a, pw, &conf);
     if (conf.len > 0) {
         if (a.stdin_config) {

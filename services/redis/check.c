@@ -55,6 +55,11 @@ enum check_result check_redis(const char *host,
     enum check_result res = CHECK_DOWN;
     char loading[16], perc[32];
 
+    /*
+     * The timeout bounds the connection and then every reply: a Redis
+     * that accepts but never answers (stopped with SIGSTOP, a full
+     * backlog) is down, not a hung health check.
+     */
     tv.tv_sec = timeout_ms / 1000;
     tv.tv_usec = (timeout_ms % 1000) * 1000;
     c = redisConnectWithTimeout(host, port, tv);
@@ -69,6 +74,7 @@ enum check_result check_redis(const char *host,
         snprintf(msg, msglen, "cannot set a timeout on the connection");
         goto done;
     }
+    /* AUTH first; a LOADING answer to it is handled by PING below. */
     if (password != NULL) {
         r = redisCommand(c, "AUTH %s", password);
         if (r == NULL) {

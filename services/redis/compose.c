@@ -57,6 +57,10 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
     return xrealloc(p, *cap * size);
 }
 
+/*
+ * The 1-based position of a node (libyaml's marks are 0-based, and count
+ * characters, not bytes, in a line). A NULL node has no position.
+ */
 static struct compose_pos pos_of(const yaml_node_t *node)
 {
     struct compose_pos p = {0, 0};
@@ -96,6 +100,10 @@ static int fail(struct reader *r,
     return -1;
 }
 
+/*
+ * The node of the document at index, or NULL for an index libyaml left
+ * empty (an empty value in a flow collection).
+ */
 static yaml_node_t *node_at(struct reader *r, int index)
 {
     return yaml_document_get_node(&r->doc, index);
@@ -127,6 +135,9 @@ static int is_null(const yaml_node_t *node)
            strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
 }
 
+/*
+ * Whether node is a string, a number or a boolean: YAML scalars all.
+ */
 static int is_scalar(const yaml_node_t *node)
 {
     return node != NULL && node->type == YAML_SCALAR_NODE;
@@ -188,6 +199,10 @@ get_bool(struct reader *r, const yaml_node_t *node, const char *what, int *out)
                 is_scalar(node) ? "this string" : kind_of(node));
 }
 
+/*
+ * Whether key is YAML 1.1's merge key: a plain `<<`. A quoted "<<" is an
+ * ordinary key, as in every YAML library that knows merge keys.
+ */
 static int is_merge_key(const yaml_node_t *key)
 {
     return is_scalar(key) &&
@@ -209,6 +224,9 @@ pairs_find(struct reader *r, const struct pairs *ps, const char *key)
     return NULL;
 }
 
+/*
+ * Appends a key and its value; both stay owned by the document.
+ */
 static void pairs_add(struct pairs *ps, yaml_node_t *key, yaml_node_t *value)
 {
     ps->v = grow(ps->v, &ps->cap, ps->n, sizeof(*ps->v));
@@ -407,6 +425,8 @@ static int parse_port_short(struct reader *r,
     s = dup_scalar(r, node, "a port");
     if (s == NULL)
         goto done;
+
+    /* Cut the string in place from the right: protocol, container, host. */
     slash = strchr(s, '/');
     if (slash != NULL) {
         *slash = '\0';
@@ -427,6 +447,7 @@ static int parse_port_short(struct reader *r,
         *colon = '\0';
         ctr = colon + 1;
     } else if ((colon = strrchr(s, ':')) != NULL) {
+        /* HOST:CONTAINER, or IP:HOST:CONTAINER (HOST may be empty). */
         *colon = '\0';
         ctr = colon + 1;
         pub = s;
@@ -518,6 +539,11 @@ done:
     return rc;
 }
 
+/*
+ * ports: a list of short strings ("80:80") or long mappings (target:...).
+ * Each element keeps its own position; protocol and mode get compose's
+ * defaults, so a reader of the model never sees NULL there.
+ */
 static int
 parse_ports(struct reader *r, yaml_node_t *node, struct compose_service *s)
 {
@@ -613,6 +639,8 @@ static int parse_volume_short(struct reader *r,
     s = dup_scalar(r, node, "a volume");
     if (s == NULL)
         return -1;
+
+    /* Split on ':' into at most three parts; a fourth is an error. */
     p = s;
     for (;;) {
         if (n == 3)
@@ -733,6 +761,11 @@ done:
     return rc;
 }
 
+/*
+ * volumes: a list of short strings ("/host:/container:ro") or long
+ * mappings (type: bind...). A named volume, an anonymous one and a tmpfs
+ * are kept too: the checks need to know what is mounted on /data.
+ */
 static int
 parse_volumes(struct reader *r, yaml_node_t *node, struct compose_service *s)
 {
@@ -883,6 +916,10 @@ static int parse_environment(struct reader *r,
 }
 
 /* secrets: a list of names, or of mappings with source and target. */
+/*
+ * secrets: a list of names, or of mappings with source (and target). The
+ * checks compare them with REDIS_PASSWORD_FILE.
+ */
 static int
 parse_secrets(struct reader *r, yaml_node_t *node, struct compose_service *s)
 {
@@ -929,6 +966,11 @@ parse_secrets(struct reader *r, yaml_node_t *node, struct compose_service *s)
 }
 
 /* deploy: only placement.constraints is kept. */
+/*
+ * deploy: only placement.constraints is kept (replicas, resources and
+ * restart_policy do not concern prepare), but each level is type-checked
+ * on the way down, so "placement: node.role==manager" is an error.
+ */
 static int
 parse_deploy(struct reader *r, yaml_node_t *node, struct compose_service *s)
 {
@@ -978,6 +1020,11 @@ done:
     return rc;
 }
 
+/*
+ * One service: its name (the key), then the keys the model holds. Keys the
+ * model does not hold are ignored, as compose's many other keys must be;
+ * duplicates among them were already refused by check_duplicates().
+ */
 static int parse_service(struct reader *r,
                          yaml_node_t *key,
                          yaml_node_t *node,
@@ -1028,6 +1075,10 @@ struct keyref {
     const yaml_node_t *node;
 };
 
+/*
+ * Orders keys by their bytes, then by their place in the file, so that the
+ * first of two equal keys sorts first.
+ */
 static int keyref_cmp(const void *a, const void *b)
 {
     const yaml_node_t *x = ((const struct keyref *)a)->node;
@@ -1220,6 +1271,7 @@ static struct compose_file *read_model(struct reader *r)
     yaml_node_t *root, *v;
     size_t i;
 
+    /* No node at all (comments only) and a lone "~" are both empty. */
     root = yaml_document_get_root_node(&r->doc);
     if (root == NULL || is_null(root)) {
         fail(r, root, COMPOSE_ERR_EMPTY,
@@ -1280,6 +1332,8 @@ compose_parse(const char *data, size_t len, struct compose_error *err)
     memset(err, 0, sizeof(*err));
     memset(&r, 0, sizeof(r));
     r.err = err;
+
+    /* libyaml holds the whole document in memory: bound it first. */
     if (len > COMPOSE_MAX_INPUT) {
         err->code = COMPOSE_ERR_YAML;
         snprintf(err->msg, sizeof(err->msg),
@@ -1330,6 +1384,10 @@ done:
     return cf;
 }
 
+/*
+ * Frees every string and array of a service (not the service itself,
+ * which lives in the file's array).
+ */
 static void service_free(struct compose_service *s)
 {
     size_t i;
@@ -1398,6 +1456,10 @@ int compose_split_words(const char *s, char ***words)
     size_t n = 0, cap = 0;
     int in_word = 0, quote = 0;
 
+    /*
+     * One pass over s: quote is the open quote character or 0, in_word
+     * says whether a word has started (so that '' is an empty word).
+     */
     for (;; s++) {
         if (quote == '\'') {
             if (*s == '\0')

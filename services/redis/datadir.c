@@ -97,6 +97,11 @@ int datadir_mkdirs(int root_fd,
         snprintf(err, errlen, "dup: %s", strerror(errno));
         goto done;
     }
+    /*
+     * Walk the components. prefix is the path so far, relative to the
+     * root; parent is the directory that holds the current component.
+     * Once one is missing (in a dry run), the rest are only counted.
+     */
     copy = xstrdup(path);
     for (name = strtok_r(copy, "/", &save); name != NULL;
          name = strtok_r(NULL, "/", &save)) {
@@ -218,6 +223,9 @@ done:
     close(fd);
 }
 
+/*
+ * Whether s starts with prefix.
+ */
 static int starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

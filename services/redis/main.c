@@ -47,6 +47,9 @@ static const struct env_var rb_env[] = {
 
 #define RB_NENV (sizeof(rb_env) / sizeof(rb_env[0]))
 
+/*
+ * The text of --help: every command, what it does and its exit codes.
+ */
 static void usage(FILE *out)
 {
     fprintf(
@@ -216,6 +219,9 @@ static void node_hostname(const char *host_root, char *out, size_t n)
     out[n - 1] = '\0';
 }
 
+/*
+ * Prints a finding as a compiler would: file:line:column: level: message.
+ */
 static void print_finding(const char *file, const struct preflight_finding *f)
 {
     const char *level = f->level == PREFLIGHT_ERROR ? "error" : "warning";
@@ -244,6 +250,7 @@ static int cmd_prepare(int argc, char **argv)
     size_t len = 0, i, nerr, nwarn;
     int dry_run = 0, rc = EXIT_UNREADABLE, root_fd = -1;
 
+    /* Options: flags, and options that take the next argument. */
     preflight_init(&p);
     for (i = 1; i < (size_t)argc; i++) {
         const char *a = argv[i], *v = (size_t)argc > i + 1 ? argv[i + 1] : NULL;
@@ -283,6 +290,7 @@ static int cmd_prepare(int argc, char **argv)
             file = v;
     }
 
+    /* Read and check (pure), then make the host paths exist (I/O). */
     data = read_file(file, &len);
     if (data == NULL) {
         fprintf(stderr,
@@ -403,6 +411,7 @@ static int cmd_check(int argc, char **argv)
         }
         have_password = 1;
     }
+    /* One try, or tries every 200 ms until --wait seconds have passed. */
     deadline = now_ms() + (uint64_t)wait_s * 1000;
     for (;;) {
         res = check_redis(host, (int)port, have_password ? password : NULL,
@@ -433,6 +442,10 @@ int main(int argc, char **argv)
                         "CMD)\n");
         return EXIT_UNREADABLE;
     }
+    /*
+     * --help and --version are ours only alone: `redis-bootstrap
+     * --version --port 1` goes to redis-server, as the official image does.
+     */
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

@@ -71,6 +71,9 @@ void preflight_add(struct preflight *p,
     p->nfindings++;
 }
 
+/*
+ * Orders findings as they appear in the file; errors first at one place.
+ */
 static int finding_cmp(const void *a, const void *b)
 {
     const struct preflight_finding *x = a, *y = b;
@@ -99,6 +102,9 @@ size_t preflight_errors(const struct preflight *p)
     return n;
 }
 
+/*
+ * The last component of a path or image name.
+ */
 static const char *base_name(const char *s)
 {
     const char *slash = strrchr(s, '/');
@@ -206,6 +212,9 @@ static int has_config_file(const struct compose_service *s)
     return 0;
 }
 
+/*
+ * The service's environment variable name, or NULL.
+ */
 static const struct compose_env *find_env(const struct compose_service *s,
                                           const char *name)
 {
@@ -362,6 +371,10 @@ static int runs_here(const struct compose_service *s,
     return all;
 }
 
+/*
+ * Adds the host path of a bind mount, once: when two services mount the
+ * same path it is created for Redis if either of them is Redis.
+ */
 static void add_path(struct preflight *p,
                      const struct compose_service *s,
                      const struct compose_volume *v,
@@ -471,6 +484,8 @@ size_t preflight_apply(struct preflight *p,
 
     for (i = 0; i < p->npaths; i++) {
         pp = &p->paths[i];
+
+        /* A dry run of the walk tells whether anything is missing. */
         if (datadir_mkdirs(o->root_fd, pp->path, 0, (uid_t)-1, (gid_t)-1, 1,
                            &missing, err, sizeof(err)) != 0) {
             preflight_add(p, PREFLIGHT_ERROR, pp->pos,

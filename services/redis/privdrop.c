@@ -32,6 +32,9 @@ static int last_cap(void)
     return n >= 0 && n < 64 ? n : 63;
 }
 
+/*
+ * Reads the process's capability sets (version 3: two 32-bit words).
+ */
 static int cap_get(struct __user_cap_data_struct data[2])
 {
     struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};

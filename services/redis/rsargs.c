@@ -61,6 +61,9 @@ settings_apply(struct rsargs_settings *s, const char *name, const char *value)
         s->has_include = 1;
 }
 
+/*
+ * Frees the strings of one set of settings and clears it.
+ */
 static void settings_free(struct rsargs_settings *s)
 {
     free(s->dir);
