@@ -187,6 +187,28 @@ done:
     return rc;
 }
 
+int datadir_exists(int root_fd, const char *path, char *err, size_t errlen)
+{
+    const char *rel = path;
+    int fd;
+
+    while (*rel == '/')
+        rel++;
+    if (*rel == '\0')
+        return 1; /* the root itself */
+    fd = open_in_root(root_fd, rel, O_PATH | O_CLOEXEC);
+    if (fd < 0 && errno == ENOSYS)
+        fd = openat(root_fd, rel, O_PATH | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        return 1;
+    }
+    if (errno == ENOENT || errno == ENOTDIR)
+        return 0;
+    snprintf(err, errlen, "cannot look at %s: %s", path, strerror(errno));
+    return -1;
+}
+
 /*
  * Gives one entry of dir_fd to uid:gid when it is a regular file with a
  * single link (Redis' own file); anything else is counted as skipped.

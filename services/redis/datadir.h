@@ -74,4 +74,12 @@ int datadir_mkdirs(int root_fd,
                    char *err,
                    size_t errlen);
 
+/*
+ * Whether path (absolute) exists under root_fd, whatever its type (a
+ * socket, a file, a directory), resolving symbolic links inside root_fd's
+ * tree as datadir_mkdirs() does. Returns 1 when it exists, 0 when it does
+ * not, -1 with a message in err when it cannot be told.
+ */
+int datadir_exists(int root_fd, const char *path, char *err, size_t errlen);
+
 #endif

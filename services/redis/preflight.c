@@ -480,12 +480,36 @@ size_t preflight_apply(struct preflight *p,
     uid_t uid, show_uid;
     gid_t gid, show_gid;
     size_t i, failures = 0;
+    int exists;
     const char *where = o->root_name != NULL ? o->root_name : "";
 
     for (i = 0; i < p->npaths; i++) {
         pp = &p->paths[i];
 
-        /* A dry run of the walk tells whether anything is missing. */
+        /* Files and sockets: only whether they are there. */
+        if (pp->action == PREFLIGHT_MUST_EXIST) {
+            exists = datadir_exists(o->root_fd, pp->path, err, sizeof(err));
+            if (exists > 0) {
+                fprintf(o->out, "ok: %s%s exists (service %s)\n", where,
+                        pp->path, pp->service);
+                continue;
+            }
+            if (exists < 0)
+                preflight_add(p, PREFLIGHT_ERROR, pp->pos, "service %s: %s",
+                              pp->service, err);
+            else
+                preflight_add(
+                    p, PREFLIGHT_ERROR, pp->pos,
+                    "service %s: bind source %s%s does not exist on this "
+                    "node, and it looks like a file or socket, which "
+                    "prepare does not create (is the program that provides "
+                    "it, e.g. Docker, running here?)",
+                    pp->service, where, pp->path);
+            failures++;
+            continue;
+        }
+
+        /* Directories: a dry run of the walk tells what is missing. */
         if (datadir_mkdirs(o->root_fd, pp->path, 0, (uid_t)-1, (gid_t)-1, 1,
                            &missing, err, sizeof(err)) != 0) {
             preflight_add(p, PREFLIGHT_ERROR, pp->pos,
@@ -497,16 +521,6 @@ size_t preflight_apply(struct preflight *p,
         if (missing == 0) {
             fprintf(o->out, "ok: %s%s exists (service %s)\n", where, pp->path,
                     pp->service);
-            continue;
-        }
-        if (pp->action == PREFLIGHT_MUST_EXIST) {
-            preflight_add(p, PREFLIGHT_ERROR, pp->pos,
-                          "service %s: bind source %s%s does not exist on "
-                          "this node, and it looks like a file or socket, "
-                          "which prepare does not create (is the program "
-                          "that provides it, e.g. Docker, running here?)",
-                          pp->service, where, pp->path);
-            failures++;
             continue;
         }
         uid = pp->redis ? o->uid : (uid_t)-1;

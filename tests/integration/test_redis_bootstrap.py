@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -412,6 +413,22 @@ def test_prepare_host_root():
               for l in lines), "no docker.sock under this host root: 23:9")
     check(lines[-1] == f"{tutorial}: 3 errors, 0 warnings", lines[-1])
     check(rc == 1 and err == "", "exit 1, nothing on stderr")
+
+    step("with a Docker socket in the host root (/var/run -> /run, as on "
+         "Debian), only the tutorial's own mistakes remain")
+    os.mkdir(os.path.join(root, "run"))
+    os.mkdir(os.path.join(root, "var"))
+    os.symlink("/run", os.path.join(root, "var", "run"))
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(os.path.join(root, "run", "docker.sock"))
+    rc, out, _ = prepare("-f", tutorial, "--host-root", root)
+    sock.close()
+    check(f"ok: {root}/var/run/docker.sock exists (service visualizer)" in
+          out, "the socket is found through the link")
+    check(f"ok: {root}/home/docker/data exists (service redis)" in out,
+          "the data directory is there from the first run")
+    check(out.splitlines()[-1] == f"{tutorial}: 2 errors, 0 warnings",
+          out.splitlines()[-1])
 
     step("--owner, and a second run finds the directory")
     root2 = tmpdir()

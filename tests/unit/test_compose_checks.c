@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "compose.h"
@@ -322,8 +324,9 @@ static void test_compose_checks_apply(void **state)
     struct preflight p;
     char path[1024], *out = NULL;
     size_t outlen = 0;
+    struct sockaddr_un sun;
     struct stat st;
-    int fd;
+    int fd, sock;
 
     preflight_init(&p);
     preflight_check(cf, &manager, &p);
@@ -367,13 +370,32 @@ static void test_compose_checks_apply(void **state)
     assert_int_equal(st.st_mode & 07777, 0755);
     preflight_free(&p);
 
-    /* A second run finds it there. */
+    /*
+     * A second run finds it there, and the Docker socket too once there is
+     * one: /var/run is a symbolic link to /run, as on Debian, resolved
+     * inside the host root.
+     */
+    snprintf(path, sizeof(path), "%s/run", root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/var", root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/var/run", root);
+    assert_int_equal(symlink("/run", path), 0);
+    snprintf(path, sizeof(path), "%s/run/docker.sock", root);
+    sock = socket(AF_UNIX, SOCK_STREAM, 0);
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    assert_true(strlen(path) < sizeof(sun.sun_path));
+    strcpy(sun.sun_path, path);
+    assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
     preflight_check(cf, &manager, &p);
     o.out = open_memstream(&out, &outlen);
-    preflight_apply(&p, &o);
+    assert_int_equal(preflight_apply(&p, &o), 0);
     fclose(o.out);
     assert_non_null(strstr(out, "/home/docker/data exists"));
+    assert_non_null(strstr(out, "/var/run/docker.sock exists"));
     free(out);
+    close(sock);
     preflight_free(&p);
     close(fd);
     compose_free(cf);
