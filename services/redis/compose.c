@@ -881,6 +881,9 @@ static int parse_environment(struct reader *r,
             memset(e, 0, sizeof(*e));
             e->pos = pos_of(m.v[i].key);
             e->name = dup_scalar(r, m.v[i].key, "a variable name");
+            if (e->name != NULL)
+                snprintf(what, sizeof(what), "service %s: environment %.60s",
+                         s->name, e->name);
             if (e->name == NULL ||
                 (!is_null(m.v[i].value) &&
                  (e->value = dup_scalar(r, m.v[i].value, what)) == NULL)) {

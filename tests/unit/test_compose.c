@@ -422,6 +422,9 @@ static void test_compose_errors(void **state)
     must_fail("services:\n  web:\n    deploy: {placement: {constraints: "
               "node.role==manager}}\n",
               COMPOSE_ERR_INVALID, 3, 39, "constraints must be a list");
+    must_fail("services:\n  web:\n    environment: {A: [1]}\n",
+              COMPOSE_ERR_INVALID, 3, 22,
+              "service web: environment A must be a string, not a list");
     must_fail("services:\n  web:\n    environment: 3\n", COMPOSE_ERR_INVALID, 3,
               18, "environment must be a mapping");
     must_fail("services:\n  web:\n    secrets: [{target: x}]\n",
