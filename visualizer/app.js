@@ -355,8 +355,8 @@
     next.nodes.set(key, c);
     setText(c.count, countText);
     reconcile(c.list, items);
-    const kids = [c.head, c.count];
-    if (items.length) kids.push(c.list);
+    const kids = [c.head];
+    if (items.length) kids.push(c.count, c.list);
     else if (emptyText) kids.push(setText(c.empty || (c.empty = el('p', 'none')), emptyText));
     reconcile(c.sec, kids);
     return c.sec;
