@@ -111,9 +111,9 @@ async function startBinary(bin) {
     p = startProc(bin, [], env, 'visualizer');
     await until(async () => {
       if (p.exitCode !== null) throw new Error('visualizer exited: ' + p.lines.slice(-5).join(' | '));
-      const r = await fetch('http://127.0.0.1:' + port + '/healthz').catch(() => null);
+      const r = await fetch(base + 'healthz').catch(() => null);
       return r && r.ok;
-    }, 15000, 'the visualizer to answer /healthz');
+    }, 15000, 'the visualizer to answer ' + ROOT + 'healthz');
   };
   await up();
   return {

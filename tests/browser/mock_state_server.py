@@ -104,7 +104,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split("?", 1)[0]
         w = self.world
-        if path == "/healthz" or path == self.root + "healthz":
+        if path == self.root + "healthz":
             return self._send(200, "ok\n")
         if path + "/" == self.root:
             return self._send(301, "", extra={"Location": self.root})

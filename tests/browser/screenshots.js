@@ -5,7 +5,8 @@
  *   VISUALIZER_URL=http://127.0.0.1:8080/ node screenshots.js
  *   VISUALIZER_BIN=../../build/services/visualizer/visualizer node screenshots.js
  *                                            whatever the real server shows
- *                                            now, as real-<w>x<h>.png
+ *                                            now, as real-<w>x<h>.png (and
+ *                                            real-all-... with the toggle on)
  *
  * Viewport-sized PNGs at 1280x800 (a laptop) and 1920x1080 (a projector),
  * made smaller with pngquant when it is installed. */
@@ -61,7 +62,10 @@ async function main() {
   const browser = await h.launch();
   try {
     if (!target.control) {
-      for (const [w, ht] of SIZES) await shoot(browser, target.base, path.join(dir, 'real-' + w + 'x' + ht + '.png'), '', w, ht);
+      for (const [w, ht] of SIZES) {
+        await shoot(browser, target.base, path.join(dir, 'real-' + w + 'x' + ht + '.png'), '', w, ht);
+        await shoot(browser, target.base, path.join(dir, 'real-all-' + w + 'x' + ht + '.png'), 'all=1', w, ht);
+      }
       return;
     }
     const only = process.env.SHOTS ? process.env.SHOTS.split(',') : null;
