@@ -201,6 +201,10 @@
     });
   }
 
+  /* The engine is unreachable and was never seen: nothing to draw. */
+  const blind = () => obj(model.engine) && model.engine.connected === false &&
+    !arr(model.nodes).length && !arr(model.containers).length;
+
   /* The notes under the bar, rebuilt only when they change (aria-live). */
   let notesSig = '';
   function renderNotes() {
@@ -211,8 +215,8 @@
         (lastUpdate ? ' The picture below is from ' + new Date(lastUpdate).toLocaleTimeString() + '.' : '')]);
     if (eng.connected === false)
       list.push(['warn', 'The Docker engine is unreachable: ' + (str(eng.error) || 'no reason given') +
-        '. The picture below is the last one known.']);
-    if (model && model.swarm === false)
+        (blind() ? '. The page updates as soon as it answers.' : '. The picture below is the last one known.')]);
+    if (model && model.swarm === false && !blind())
       list.push(['info', str(model.swarm_note) || 'This engine is not part of a swarm: showing its containers.']);
     if (model && model.version !== undefined && model.version !== 1)
       list.push(['warn', 'This page knows model version 1; the server sent version ' + str(model.version) + '.']);
@@ -228,7 +232,8 @@
     if (!model) return;
     app.setAttribute('aria-busy', 'false');
     const next = { tasks: new Map(), nodes: new Map(), blocks: new Map() };
-    const blocks = model.swarm === false ? renderContainers(next) : renderSwarm(next);
+    const blocks = blind() ? [setText(block(next, 'wait', 'p', 'empty'), 'Waiting for the Docker engine…')]
+      : model.swarm === false ? renderContainers(next) : renderSwarm(next);
     cache = next;
     reconcile(app, blocks);
     renderFoot();

@@ -291,6 +291,16 @@ def disconnected():
     return m
 
 
+def engine_never():
+    """The server started while the engine was down: nothing known yet."""
+    m = model(swarm=False, connected=False,
+              error="cannot reach the Docker engine at unix:///var/run/docker.sock: "
+                    "No such file or directory (is the socket mounted?)")
+    m["swarm_note"] = None
+    m["engine"].update(version=None, api_version=None)
+    return m
+
+
 FIXTURES = {
     "two-nodes": two_nodes,
     "mixed": mixed,
@@ -300,4 +310,5 @@ FIXTURES = {
     "hostile": hostile,
     "hostile-containers": hostile_containers,
     "disconnected": disconnected,
+    "engine-never": engine_never,
 }

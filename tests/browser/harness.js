@@ -43,9 +43,19 @@ async function until(fn, ms, what) {
   throw new Error('timed out after ' + ms + ' ms waiting for ' + what + (last instanceof Error ? ': ' + last.message : ''));
 }
 
-/* Starts a child process; its output goes to ours, prefixed. */
+/* Every server this process started is stopped when it ends, however it
+ * ends (normal exit, an uncaught error, SIGINT or SIGTERM from a timeout). */
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+/* Starts a child process; its output is kept (and shown with VERBOSE). */
 function startProc(cmd, args, env, tag) {
   const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(p);
+  p.on('exit', () => children.delete(p));
   p.lines = [];
   const take = (buf) => {
     for (const l of buf.toString().split('\n')) {
@@ -93,7 +103,11 @@ async function startMock(fixture) {
   const p = startProc(py, [path.join(HERE, 'mock_state_server.py'), '--port', '0', '--root', ROOT,
     '--fixture', fixture || 'two-nodes'], {}, 'mock');
   const line = await until(() => p.lines.find((l) => l.startsWith('listening on ')) ||
-    (p.exitCode !== null && Promise.reject(new Error('mock exited: ' + p.lines.join(' | ')))), 10000, 'the mock server');
+    (p.exitCode !== null && Promise.reject(new Error('mock exited: ' + p.lines.join(' | ')))), 10000, 'the mock server')
+    .catch(async (e) => {
+      await stopProc(p);
+      throw e;
+    });
   const base = line.slice('listening on '.length).trim();
   return {
     base, kind: 'mock', control: true,
@@ -109,11 +123,16 @@ async function startBinary(bin) {
   let p;
   const up = async () => {
     p = startProc(bin, [], env, 'visualizer');
-    await until(async () => {
-      if (p.exitCode !== null) throw new Error('visualizer exited: ' + p.lines.slice(-5).join(' | '));
-      const r = await fetch(base + 'healthz').catch(() => null);
-      return r && r.ok;
-    }, 15000, 'the visualizer to answer ' + ROOT + 'healthz');
+    try {
+      await until(async () => {
+        if (p.exitCode !== null) throw new Error('visualizer exited: ' + p.lines.slice(-5).join(' | '));
+        const r = await fetch(base + 'healthz').catch(() => null);
+        return r && r.ok;
+      }, 15000, 'the visualizer to answer ' + ROOT + 'healthz');
+    } catch (e) {
+      await stopProc(p);
+      throw e;
+    }
   };
   await up();
   return {
@@ -160,6 +179,10 @@ async function newPage(browser, opts) {
     });
   });
   page.on('console', (m) => {
+    /* Chromium drops its connections when the host's interfaces change
+     * (containers starting on a shared Docker engine do that); the page
+     * reconnects, and that is not a fault of the page. */
+    if (/net::ERR_NETWORK_CHANGED/.test(m.text())) return;
     if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) page.problems.push('console: ' + m.text());
   });
   page.on('pageerror', (e) => page.problems.push('pageerror: ' + e.message));

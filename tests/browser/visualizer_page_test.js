@@ -457,6 +457,21 @@ async function main() {
     check(true, 'and Connected again when it is back');
   });
 
+  await scenario('an engine never reached: says so, and nothing misleading', 'mock', async (open) => {
+    await fixture('engine-never');
+    const page = await open({}, '');
+    await h.waitDrawn(page, ['engine']);
+    const d = await page.evaluate(readPage);
+    check(d.connText === 'Engine unreachable', 'the indicator says Engine unreachable');
+    check(d.notes.length === 1 && /No such file or directory.*as soon as it answers\.$/.test(d.notes[0]),
+      'one note: the reason, and that the page will update', d.notes);
+    check(await page.$eval('#app', (a) => a.textContent.trim()) === 'Waiting for the Docker engine…',
+      'no "not a swarm", no "no container": it waits for the engine');
+    await fixture('two-nodes');
+    await page.waitForFunction(() => document.getElementById('conn').dataset.conn === 'ok');
+    check((await page.evaluate(readPage)).cols.length === 2, 'and draws the swarm once the engine answers');
+  });
+
   await scenario('hostile strings are shown as text and run nothing', 'mock', async (open) => {
     await fixture('hostile');
     const page = await open({}, 'all=1');
