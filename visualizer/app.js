@@ -398,7 +398,8 @@
       }, tasks.map((t) => taskEl(next, t, key)), plural(tasks.length, 'task'), match ? 'No matching task here.' : 'No task here.'));
     }
     const un = pick(model.unassigned, match, stats);
-    app.classList.toggle('dense', nodes.length > 8); /* Compact cards: 50 nodes in a few screens. */
+    /* Compact cards for many nodes or tasks: 50 nodes in a few screens. */
+    app.classList.toggle('dense', nodes.length > 8 || stats.shown > 80);
     const blocks = [servicesBar(next), summary(next, plural(nodes.length, 'node'), stats, 'task', 'stopped or failed task',
       arr(model.services).length || stats.total ? '' : 'no service yet: try docker stack deploy or docker service create')];
     if (un.length)
