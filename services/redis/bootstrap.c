@@ -1,0 +1,476 @@
+/*
+ * bootstrap.c: the entrypoint. See bootstrap.h.
+ */
+#include "bootstrap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "datadir.h"
+#include "env.h"
+#include "log.h"
+#include "privdrop.h"
+#include "rsargs.h"
+#include "util.h"
+
+#define BOOTSTRAP_ERR_LEN 512
+
+/*
+ * Reads a whole file of at most max bytes into a new buffer (NUL-terminated,
+ * *len bytes). Returns it, or NULL with errno set (EFBIG when too large).
+ * The caller frees it.
+ */
+static char *read_small_file(const char *path, size_t max, size_t *len)
+{
+    struct buf b = BUF_INIT;
+    char chunk[8192];
+    ssize_t n;
+    int fd, saved;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return NULL;
+    for (;;) {
+        n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        buf_append(&b, chunk, (size_t)n);
+        if (b.len > max) {
+            n = -1;
+            errno = EFBIG;
+            break;
+        }
+    }
+    saved = errno;
+    close(fd);
+    if (n < 0) {
+        buf_free(&b);
+        errno = saved;
+        return NULL;
+    }
+    return buf_steal(&b, len);
+}
+
+/*
+ * Makes path absolute against the working directory. Returns a new string
+ * the caller frees.
+ */
+static char *absolute(const char *path)
+{
+    char cwd[PATH_MAX];
+    struct buf b = BUF_INIT;
+
+    if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+        return xstrdup(path);
+    buf_printf(&b, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+    return buf_steal(&b, NULL);
+}
+
+/*
+ * Logs the command about to run; the value after --requirepass, if a user
+ * put one there, is masked.
+ */
+static void log_command(const struct rsargs *a)
+{
+    struct buf b = BUF_INIT;
+    size_t i;
+
+    for (i = 0; i < a->argc; i++) {
+        if (i > 0)
+            buf_append_str(&b, " ");
+        if (i > 0 && strcasecmp(a->argv[i - 1], "--requirepass") == 0)
+            buf_append_str(&b, "********");
+        else
+            buf_append_str(&b, a->argv[i]);
+    }
+    log_info("starting: %s", b.data);
+    buf_free(&b);
+}
+
+/*
+ * Execs the command; returns only on failure, with the exit status a shell
+ * would give (127: not found, 126: not executable).
+ */
+static int run(const struct rsargs *a)
+{
+    execvp(a->argv[0], a->argv);
+    if (errno == ENOENT) {
+        if (a->is_redis)
+            log_error("cannot run %s: install Debian's redis-server "
+                      "(apt-get install redis-server) or put it on PATH",
+                      a->argv[0]);
+        else
+            log_error("cannot run %s: it is not a redis-bootstrap command "
+                      "(redis-server, prepare, check, --help) nor a program "
+                      "on PATH",
+                      a->argv[0]);
+        return 127;
+    }
+    log_error("cannot run %s", a->argv[0]);
+    return 126;
+}
+
+/* Reads redis-server's configuration file, when one is given. */
+static int read_config(struct rsargs *a)
+{
+    const char *path;
+    char *text;
+    size_t len;
+
+    if (a->config_index == 0)
+        return 0;
+    path = a->argv[a->config_index];
+    text = read_small_file(path, BOOTSTRAP_CONFIG_MAX, &len);
+    if (text == NULL) {
+        log_error("cannot read the Redis configuration file %s: check the "
+                  "path, and mount the file into the container",
+                  path);
+        return -1;
+    }
+    rsargs_read_config(a, text, len);
+    free(text);
+    if (a->file.has_include)
+        log_warnx("%s includes other files: their dir and requirepass "
+                  "settings are not looked at here",
+                  path);
+    return 0;
+}
+
+/* Logs what datadir_prepare() did. */
+static void log_datadir(const char *dir,
+                        const struct passwd *pw,
+                        const struct datadir_report *rep)
+{
+    if (rep->refused)
+        log_warnx("%s is a system directory: its owner is left as it is; "
+                  "give redis-server a directory of its own with --dir",
+                  dir);
+    if (rep->created)
+        log_info("data directory %s created for user %s (%u:%u, mode 0700)",
+                 dir, pw->pw_name, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+    else if (rep->chowned_dir)
+        log_info("data directory %s given to user %s (%u:%u)", dir, pw->pw_name,
+                 (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+    if (rep->chmodded)
+        log_info("data directory %s: owner permissions rwx added", dir);
+    if (rep->files_chowned > 0)
+        log_info("%u of Redis' own files in %s given to user %s",
+                 rep->files_chowned, dir, pw->pw_name);
+    if (rep->skipped > 0)
+        log_warnx("%u entries of %s left alone (e.g. %s): Redis' files "
+                  "there must be plain files; remove or replace them if "
+                  "Redis cannot read them",
+                  rep->skipped, dir, rep->skipped_example);
+}
+
+/*
+ * As root: prepares the data directory for the redis user, then becomes
+ * that user for good. Returns 0 or -1 (logged).
+ */
+static int become_redis(const struct rsargs *a, const char *dir)
+{
+    char err[BOOTSTRAP_ERR_LEN];
+    struct datadir_names names;
+    struct datadir_report rep;
+    struct privdrop_report prep;
+    struct passwd *pw;
+
+    errno = 0;
+    pw = getpwnam(BOOTSTRAP_USER);
+    if (pw == NULL) {
+        log_errorx("no user '%s' in this image/host: create it (e.g. "
+                   "`useradd --system --uid 999 --user-group %s`) or "
+                   "install Debian's redis-server, which does; Redis is "
+                   "never run as root",
+                   BOOTSTRAP_USER, BOOTSTRAP_USER);
+        return -1;
+    }
+    if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+        log_errorx("user '%s' has uid %u / gid %u: refusing to run Redis "
+                   "with root's IDs; give %s its own uid and gid in "
+                   "/etc/passwd",
+                   BOOTSTRAP_USER, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid,
+                   BOOTSTRAP_USER);
+        return -1;
+    }
+    names.dbfilename = rsargs_dbfilename(a);
+    names.appendfilename = rsargs_appendfilename(a);
+    names.appenddirname = rsargs_appenddirname(a);
+    if (datadir_prepare(dir, pw->pw_uid, pw->pw_gid, &names, &rep, err,
+                        sizeof(err)) != 0) {
+        log_errorx("%s", err);
+        return -1;
+    }
+    log_datadir(dir, pw, &rep);
+    umask(0077);
+    if (privdrop_to(pw->pw_uid, pw->pw_gid, &prep, err, sizeof(err)) != 0) {
+        log_errorx("cannot drop root: %s; refusing to run Redis as root", err);
+        return -1;
+    }
+    if (prep.bounding_kept)
+        log_warnx("no CAP_SETPCAP: the capability bounding set is left as "
+                  "it is (the others are empty and no-new-privileges is "
+                  "set)");
+    log_info("running as user %s (uid %u, gid %u), no supplementary groups, "
+             "no capabilities, no-new-privileges, umask 0077",
+             BOOTSTRAP_USER, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+    return 0;
+}
+
+/*
+ * Not root: only what needs no privilege. The directory is created when
+ * missing and possible; its owner is not touched.
+ */
+static int stay_unprivileged(const char *dir)
+{
+    char err[BOOTSTRAP_ERR_LEN];
+    unsigned created;
+    int root;
+
+    log_info("running as uid %u, not root: not changing the owner of %s "
+             "nor switching users; Redis runs as uid %u",
+             (unsigned)getuid(), dir, (unsigned)getuid());
+    umask(0077);
+    if (privdrop_harden(err, sizeof(err)) != 0)
+        log_warnx("%s", err);
+    if (access(dir, F_OK) != 0 && errno == ENOENT) {
+        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0 || datadir_mkdirs(root, dir, 0700, (uid_t)-1, (gid_t)-1, 0,
+                                       &created, err, sizeof(err)) != 0) {
+            log_errorx("cannot create the data directory %s: %s; create it "
+                       "first or mount one there",
+                       dir, root < 0 ? strerror(errno) : err);
+            if (root >= 0)
+                close(root);
+            return -1;
+        }
+        close(root);
+        log_info("data directory %s created", dir);
+    }
+    return 0;
+}
+
+/*
+ * Checks, as the user Redis will run as, that it can write its files in
+ * dir; says what to do otherwise.
+ */
+static int check_writable(const char *dir)
+{
+    struct stat st;
+
+    char parent[PATH_MAX], *slash;
+
+    if (access(dir, W_OK | X_OK) == 0)
+        return 0;
+    if (stat(dir, &st) != 0 && errno == EACCES) {
+        /* Find the parent that does not let this user through. */
+        snprintf(parent, sizeof(parent), "%s", dir);
+        while ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+            *slash = '\0';
+            if (access(parent, X_OK) != 0 && stat(parent, &st) == 0) {
+                log_errorx("the data directory %s cannot be reached by uid "
+                           "%u: its parent %s (owned by %u:%u, mode %04o) "
+                           "does not let others through; `chmod o+x %s` or "
+                           "choose another --dir",
+                           dir, (unsigned)getuid(), parent, (unsigned)st.st_uid,
+                           (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
+                           parent);
+                return -1;
+            }
+        }
+    }
+    if (stat(dir, &st) != 0) {
+        log_error("cannot use the data directory %s", dir);
+        return -1;
+    }
+    log_errorx("the data directory %s is not writable by uid %u (it is "
+               "owned by %u:%u, mode %04o): on the host, give the bind-mounted "
+               "directory to uid %u (`chown %u:%u DIR`, or run "
+               "`redis-bootstrap prepare -f docker-compose.yml` there), or "
+               "start the container as root so this entrypoint can fix it",
+               dir, (unsigned)getuid(), (unsigned)st.st_uid,
+               (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
+               (unsigned)getuid(), (unsigned)getuid(), (unsigned)getgid());
+    return -1;
+}
+
+/*
+ * The configuration Redis reads from stdin, if any: the password, and
+ * protected-mode off when there is none (as the official image builds
+ * Redis), since clients of a container come from other containers.
+ */
+static void build_stdin_config(const struct bootstrap_config *cfg,
+                               const struct rsargs *a,
+                               const char *password,
+                               struct buf *conf)
+{
+    if (password != NULL) {
+        rsargs_config_requirepass(conf, password);
+        log_info("password from %s: Redis requires it (AUTH)",
+                 cfg->password_file);
+        return;
+    }
+    if (rsargs_has_requirepass(a))
+        return;
+    log_warnx("no REDIS_PASSWORD_FILE: Redis answers every client that can "
+              "reach it; do not publish its port, or set REDIS_PASSWORD_FILE "
+              "to a Docker secret");
+    if (!rsargs_has_protected_mode(a))
+        buf_append_str(conf, "protected-mode no\n");
+}
+
+/*
+ * Makes conf the process's stdin: a pipe holding it, closed for writing,
+ * so redis-server reads it to the end with `-`. The text fits in the pipe's
+ * buffer, so the write cannot block.
+ */
+static int stdin_from(const struct buf *conf)
+{
+    int fds[2];
+    ssize_t n;
+
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        log_error("pipe");
+        return -1;
+    }
+    n = write(fds[1], conf->data, conf->len);
+    close(fds[1]);
+    if (n != (ssize_t)conf->len || dup2(fds[0], STDIN_FILENO) < 0) {
+        log_error("passing the configuration to redis-server on stdin");
+        close(fds[0]);
+        return -1;
+    }
+    close(fds[0]);
+    return 0;
+}
+
+int bootstrap_run(const struct bootstrap_config *cfg,
+                  int argc,
+                  const char *const *argv)
+{
+    char err[BOOTSTRAP_ERR_LEN], password[BOOTSTRAP_SECRET_MAX], *pw = NULL;
+    char *dir = NULL, *conf_abs = NULL;
+    struct buf conf = BUF_INIT;
+    struct rsargs a;
+    int rc = 1;
+
+    /* 1. What to run; anything but redis-server runs untouched. */
+    if (rsargs_parse(&a, argc, argv, err, sizeof(err)) != 0) {
+        log_errorx("%s", err);
+        return 1;
+    }
+    if (!a.is_redis) {
+        /* Another program (redis-cli, a shell...): run it as it is. */
+        rc = run(&a);
+        goto done;
+    }
+    if (a.prepended)
+        log_info("arguments start with an option or a .conf file: running "
+                 "redis-server with them");
+    if (read_config(&a) != 0)
+        goto done;
+
+    /* 2. The password, read while we may still read a root-only secret. */
+    if (cfg->password_file != NULL) {
+        if (a.args.has_requirepass) {
+            log_errorx("REDIS_PASSWORD_FILE and --requirepass are both set: "
+                       "keep only REDIS_PASSWORD_FILE (a password on the "
+                       "command line is visible to every user of the host)");
+            goto done;
+        }
+        if (a.stdin_config) {
+            log_errorx("REDIS_PASSWORD_FILE cannot be combined with '-' "
+                       "(configuration on stdin), which this entrypoint "
+                       "uses to pass the password: put your settings in a "
+                       ".conf file or on the command line");
+            goto done;
+        }
+        if (env_read_secret(cfg->password_file, password, sizeof(password), err,
+                            sizeof(err)) != 0) {
+            log_errorx("REDIS_PASSWORD_FILE: %s: check the secret (docker "
+                       "secret ls) and the service's secrets: list",
+                       err);
+            goto done;
+        }
+        if (a.file.has_requirepass)
+            log_info("the configuration file sets requirepass: the password "
+                     "of REDIS_PASSWORD_FILE replaces it");
+        pw = password;
+    } else if (a.args.has_requirepass) {
+        log_warnx("--requirepass on the command line is visible to every "
+                  "user of the host: use REDIS_PASSWORD_FILE with a Docker "
+                  "secret instead");
+    }
+
+    /* 3. The data directory, then the switch to user redis. */
+    if (rsargs_dir(&a)[0] == '\0') {
+        log_errorx("redis-server's dir is empty: give --dir a directory "
+                   "(default /data)");
+        goto done;
+    }
+    dir = absolute(rsargs_dir(&a));
+    if (geteuid() == 0) {
+        if (become_redis(&a, dir) != 0)
+            goto done;
+    } else if (stay_unprivileged(dir) != 0) {
+        goto done;
+    }
+    if (check_writable(dir) != 0)
+        goto done;
+
+    /*
+     * Redis' default dir is "./": with no --dir anywhere, start it in the
+     * data directory, as the official image's WORKDIR /data does. A
+     * relative config file name must then be made absolute first.
+     */
+    if (rsargs_dir_is_default(&a)) {
+        if (a.config_index != 0) {
+            conf_abs = absolute(a.argv[a.config_index]);
+            rsargs_set_arg(&a, a.config_index, conf_abs);
+        }
+        if (chdir(dir) != 0) {
+            log_error("cannot enter the data directory %s", dir);
+            goto done;
+        }
+    }
+    if (!rsargs_appendonly(&a))
+        log_warnx("appendonly is off: writes since the last snapshot are lost "
+                  "when the container stops; the stack runs "
+                  "`redis-server --appendonly yes`");
+    /* 4. The configuration on stdin, then exec. */
+    build_stdin_config(cfg, &a, pw, &conf);
+    if (conf.len > 0) {
+        if (a.stdin_config) {
+            log_warnx("configuration comes from stdin ('-'): not adding "
+                      "protected-mode no");
+        } else {
+            if (stdin_from(&conf) != 0)
+                goto done;
+            rsargs_append(&a, "-");
+        }
+    }
+    explicit_bzero(password, sizeof(password));
+    if (conf.data != NULL)
+        explicit_bzero(conf.data, conf.cap);
+    log_command(&a);
+    rc = run(&a);
+done:
+    explicit_bzero(password, sizeof(password));
+    if (conf.data != NULL)
+        explicit_bzero(conf.data, conf.cap);
+    buf_free(&conf);
+    free(dir);
+    free(conf_abs);
+    rsargs_free(&a);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * privdrop.h: giving up root for good before exec'ing Redis.
+ *
+ * Done with raw prctl(2) and capset(2) rather than libcap: the whole job is
+ * three system calls, and the image stays free of one more shared library.
+ */
+#ifndef PART5_PRIVDROP_H
+#define PART5_PRIVDROP_H
+
+#include <stddef.h>
+
+#include <sys/types.h>
+
+/* What privdrop_to() could not do without failing, for the log. */
+struct privdrop_report {
+    int bounding_kept; /* no CAP_SETPCAP: the bounding set was left as is */
+};
+
+/*
+ * Switches the process to uid:gid for good: no-new-privileges set, the
+ * capability bounding set emptied (when CAP_SETPCAP allows), supplementary
+ * groups cleared, real/effective/saved IDs set, then every capability set
+ * (permitted, effective, inheritable, ambient) emptied. Verifies the result,
+ * including that root cannot be regained. Returns 0, or -1 with a message
+ * in err; the process must not go on to run Redis after a failure.
+ */
+int privdrop_to(uid_t uid,
+                gid_t gid,
+                struct privdrop_report *rep,
+                char *err,
+                size_t errlen);
+
+/*
+ * The part that needs no privilege, for a start as non-root: sets
+ * no-new-privileges and clears the ambient capabilities. Returns 0 or -1
+ * with a message in err.
+ */
+int privdrop_harden(char *err, size_t errlen);
+
+#endif

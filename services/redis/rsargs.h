@@ -1,0 +1,101 @@
+/*
+ * rsargs.h: the command line the entrypoint runs, and what it tells about
+ * Redis' files.
+ *
+ * The conventions are the official Redis image's: `redis-bootstrap
+ * redis-server --appendonly yes` starts Redis; when the first argument
+ * starts with '-' or ends in ".conf", "redis-server" is put in front; any
+ * other command is run as it is. From redis-server's arguments (and its
+ * configuration file, when one is given) the entrypoint learns the data
+ * directory and the names of Redis' own files, which are the only files
+ * whose owner it changes.
+ *
+ * Everything here is pure (no I/O), so it is unit-tested on strings.
+ */
+#ifndef PART5_RSARGS_H
+#define PART5_RSARGS_H
+
+#include <stddef.h>
+
+/* The data directory when neither --dir nor the config file names one. */
+#define RSARGS_DEFAULT_DIR "/data"
+
+/* Settings read from the command line or the configuration file. */
+struct rsargs_settings {
+    char *dir;            /* NULL when not set */
+    char *dbfilename;     /* dump.rdb */
+    char *appendfilename; /* appendonly.aof */
+    char *appenddirname;  /* appendonlydir (Redis 7) */
+    char *appendonly;     /* "yes" or "no" */
+    char *port;
+    int has_requirepass;    /* requirepass is set */
+    int has_protected_mode; /* protected-mode is set */
+    int has_include;        /* the file includes others, not read */
+};
+
+struct rsargs {
+    char **argv; /* what to exec, NULL-terminated; owned, see rsargs_free() */
+    size_t argc;
+    int is_redis;                /* argv[0] is redis-server */
+    int prepended;               /* "redis-server" was put in front */
+    size_t config_index;         /* index in argv of the config file, or 0 */
+    int stdin_config;            /* the user passed "-": config from stdin */
+    struct rsargs_settings args; /* from the command line */
+    struct rsargs_settings file; /* from the config file (rsargs_read_config) */
+};
+
+/*
+ * Builds the command to run from the entrypoint's arguments (argv[0] is
+ * the first argument after the program's name; argc >= 1), applying the
+ * official image's conventions and reading redis-server's options. The
+ * strings of argv are copied. Returns 0, or -1 with a message in err.
+ * Free with rsargs_free().
+ */
+int rsargs_parse(struct rsargs *a,
+                 int argc,
+                 const char *const *argv,
+                 char *err,
+                 size_t errlen);
+
+/* Frees what rsargs_parse() and rsargs_read_config() allocated. */
+void rsargs_free(struct rsargs *a);
+
+/*
+ * Reads the settings that matter here from the text of a Redis
+ * configuration file (len bytes): dir, dbfilename, appendfilename,
+ * appenddirname, appendonly, port, requirepass, protected-mode, include.
+ * The last occurrence wins, as in Redis.
+ */
+void rsargs_read_config(struct rsargs *a, const char *text, size_t len);
+
+/*
+ * The effective value of a setting: the command line wins over the file,
+ * the file over Redis' default. Borrowed from a.
+ */
+const char *rsargs_dir(const struct rsargs *a);
+const char *rsargs_dbfilename(const struct rsargs *a);
+const char *rsargs_appendfilename(const struct rsargs *a);
+const char *rsargs_appenddirname(const struct rsargs *a);
+int rsargs_appendonly(const struct rsargs *a);
+int rsargs_has_requirepass(const struct rsargs *a);
+int rsargs_has_protected_mode(const struct rsargs *a);
+
+/* Whether the data directory is the default one (not set anywhere). */
+int rsargs_dir_is_default(const struct rsargs *a);
+
+/*
+ * Replaces argv[i] with a copy of value (e.g. the config file's absolute
+ * path), and appends an argument. Both copy their input.
+ */
+void rsargs_set_arg(struct rsargs *a, size_t i, const char *value);
+void rsargs_append(struct rsargs *a, const char *value);
+
+/*
+ * Appends `requirepass "<password>"` to b as a line of a Redis config file,
+ * quoted and escaped so that any byte survives (Redis' sdssplitargs rules:
+ * \" \\ and \xHH inside double quotes).
+ */
+struct buf;
+void rsargs_config_requirepass(struct buf *b, const char *password);
+
+#endif

@@ -1,0 +1,34 @@
+# Tests of redis-bootstrap (services/redis): the compose reader, the
+# checks of `prepare`, the entrypoint's argument rules and data directory
+# handling (unit); the real program against a real redis-server (integration,
+# as root); and the compose reader's fuzz target.
+
+part5_unit_test(compose redis_bootstrap_core)
+part5_unit_test(compose_checks redis_bootstrap_core)
+part5_unit_test(redis_args redis_bootstrap_core)
+part5_unit_test(redis_datadir redis_bootstrap_core)
+
+part5_py_test(integration_redis_bootstrap integration/test_redis_bootstrap.py
+    LABELS integration TIMEOUT 300)
+
+# The fuzz target. With -DPART5_FUZZ=ON (clang) it is a libFuzzer binary,
+# run for a bounded time by fuzz/run.sh. In every other build the same
+# entry point is linked with a small driver that replays the seed corpus,
+# so each CI run (ASan+UBSan included) checks that no seed crashes.
+if(PART5_FUZZ)
+    part5_fuzz_target(fuzz_compose fuzz/fuzz_compose.c redis_bootstrap_core)
+else()
+    add_executable(replay_fuzz_compose fuzz/fuzz_compose.c fuzz/replay.c)
+    target_link_libraries(replay_fuzz_compose PRIVATE redis_bootstrap_core)
+    part5_target(replay_fuzz_compose)
+    add_test(NAME unit_fuzz_compose_corpus
+        COMMAND replay_fuzz_compose
+            ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/fuzz_compose
+            ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/compose)
+    set_tests_properties(unit_fuzz_compose_corpus PROPERTIES LABELS unit
+        TIMEOUT 120)
+endif()
+
+# Not root: the integration test exits 77, reported by ctest as skipped.
+set_tests_properties(integration_redis_bootstrap PROPERTIES
+    SKIP_RETURN_CODE 77)
