@@ -24,9 +24,16 @@ RUN apt-get update \
         libmicrohttpd-dev libhiredis-dev libyaml-dev libyajl-dev libuv1-dev \
         libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
-# Debian's Redis: the server binary, and the redis user and group with the
-# UID/GID the package assigns, which the runtime /etc/passwd copies.
-RUN apt-get update \
+# Debian's Redis: the server binary, and the redis user and group, which
+# the runtime /etc/passwd copies (getent, in rootfs.sh --user-from). The
+# user is created first with the official image's UID/GID, 999:999, which
+# the package then keeps: data directories made for the official image or
+# by `redis-bootstrap prepare` (default owner 999:999) fit as they are,
+# and the number does not depend on what else the build stage installs.
+RUN groupadd --system --gid 999 redis \
+ && useradd --system --uid 999 --gid redis --no-create-home \
+        --home-dir /var/lib/redis --shell /usr/sbin/nologin redis \
+ && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         redis-server \
  && rm -rf /var/lib/apt/lists/* \
@@ -44,7 +51,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
 # server's name, and the check tools become links to it, as in Debian.
 RUN sh Dockerfiles/rootfs.sh \
         --user-from redis \
-        --dir "/data:0755:$(id -u redis):$(id -g redis)" \
+        --dir "/data:0700:$(id -u redis):$(id -g redis)" \
         --link redis-server:/usr/bin/redis-check-aof \
         --link redis-server:/usr/bin/redis-check-rdb \
         /rootfs /usr/local/bin/redis-bootstrap /usr/bin/redis-server \
@@ -76,6 +83,6 @@ USER 0:0
 # signal reaches Redis itself.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["/usr/local/bin/redis-bootstrap", "check"]
+    CMD ["/usr/local/bin/redis-bootstrap", "check", "--timeout", "2000"]
 ENTRYPOINT ["/usr/local/bin/redis-bootstrap"]
 CMD ["redis-server"]

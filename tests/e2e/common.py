@@ -78,7 +78,7 @@ def build_images(docker_gid=None):
         check(len(ep) == 1 and ep[0].startswith("/usr/local/bin/"),
               f"exec-form ENTRYPOINT {ep}")
         hc = (cfg.get("Healthcheck") or {}).get("Test") or []
-        check(hc[:1] == ["CMD"] and hc[-1] == EXPECT[name]["check"],
+        check(hc[:1] == ["CMD"] and EXPECT[name]["check"] in hc[2:],
               f"HEALTHCHECK {' '.join(hc[1:])}")
         check(cfg.get("StopSignal") == "SIGTERM", "STOPSIGNAL SIGTERM")
         want = EXPECT[name]["user"] or f"10002:{args.get('DOCKER_GID')}"

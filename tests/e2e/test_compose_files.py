@@ -213,6 +213,41 @@ def test_ipvs_less_variant_changes_only_what_it_says():
             check(spec["attachable"] == "true", f"network {net} attachable")
 
 
+def test_preflight_lets_every_shipped_file_deploy():
+    """./stack up runs redis-bootstrap prepare and stops on its errors, so
+    an error in a file we ship would stop the README's first command."""
+    import socket
+    import tempfile
+    from part5test import binary
+    rb = binary("redis-bootstrap")
+    root = tempfile.mkdtemp(prefix="stack-preflight-")
+    try:
+        # A host root that looks like a Docker host: the socket exists.
+        os.makedirs(os.path.join(root, "var", "run"))
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(os.path.join(root, "var", "run", "docker.sock"))
+        blocked = []
+        for path in sorted(glob.glob(os.path.join(COMPOSE, "*.yml"))):
+            name = os.path.basename(path)
+            step(f"redis-bootstrap prepare --dry-run -f {name} (as ./stack "
+                 f"up runs it on a manager)")
+            r = subprocess.run([rb, "prepare", "--dry-run", "--host-root",
+                                root, "--role", "manager", "--hostname",
+                                "myvm1", "-f", path], capture_output=True,
+                               text=True, timeout=30)
+            print("    " + (r.stdout + r.stderr).strip().replace(
+                "\n", "\n    "), flush=True)
+            if r.returncode == 0:
+                print(f"    {name}: no error (warnings are fine)", flush=True)
+            else:
+                blocked.append(f"{name} (exit {r.returncode})")
+        sock.close()
+        check(not blocked, "./stack up can deploy every shipped file; the "
+              "preflight blocks: " + ", ".join(blocked))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_docker_accepts_every_file():
     docker = shutil.which("docker")
     if docker is None:
@@ -237,4 +272,5 @@ if __name__ == "__main__":
          test_images_are_built_with_the_project_version,
          test_production_file,
          test_ipvs_less_variant_changes_only_what_it_says,
-         test_docker_accepts_every_file])
+         test_docker_accepts_every_file,
+         test_preflight_lets_every_shipped_file_deploy])

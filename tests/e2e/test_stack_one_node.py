@@ -68,14 +68,16 @@ def test_swarm_and_preflight():
     step("redis-bootstrap prepare, from the redis image, with the host's "
          "root mounted (what ./stack up runs)")
     d = os.path.dirname(S["file"])
+    uid, gid = common.image_user(S["images"]["redis"], "redis")
+    node = HOST.run("info", "--format", "{{.Name}}")
     out = HOST.run("run", "--rm", "--network", "none", "-v", "/:/host",
                    "-v", f"{d}:/compose:ro", S["images"]["redis"],
-                   "prepare", "--host-root", "/host", "-f",
+                   "prepare", "--host-root", "/host", "--role", "manager",
+                   "--hostname", node, "--owner", f"{uid}:{gid}", "-f",
                    "/compose/" + os.path.basename(S["file"]))
     print("    " + out.replace("\n", "\n    "), flush=True)
     check(os.path.isdir(S["data"]), "it created the data directory")
     st = os.stat(S["data"])
-    uid, gid = common.image_user(S["images"]["redis"], "redis")
     check((st.st_uid, st.st_gid) == (uid, gid),
           f"owned by the image's redis user ({st.st_uid}:{st.st_gid})")
 
