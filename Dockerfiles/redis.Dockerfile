@@ -1,0 +1,88 @@
+# The stack's Redis: Debian's redis-server, started by our redis-bootstrap.
+#
+#   docker build -f Dockerfiles/redis.Dockerfile -t part5/redis:1.0.0 .
+#
+# (./stack up does this for you.) It takes the official image's place in the
+# tutorial's compose file: `command: redis-server --appendonly yes` works as
+# it does there, and so do `redis-server --port 7000`, `--appendonly yes`
+# (redis-server is put in front) or `redis-server /path/redis.conf`.
+#
+# Why it starts as root: the tutorial bind-mounts a host directory on /data,
+# and on a fresh node that directory is owned by root (or missing). The
+# bootstrapper, as root, makes /data (or redis-server's --dir) usable by the
+# redis user, then drops to that user for good (groups cleared,
+# no-new-privileges, no capabilities) and execs redis-server. Nothing else
+# ever runs as root. See docs/stack.md.
+
+# --- build: Debian's toolchain and -dev packages, then CMake -----------------
+# This RUN line is the same in all three Dockerfiles, so the legacy builder
+# caches it once for the three images.
+FROM debian:bookworm-slim AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        cmake make gcc libc6-dev pkg-config \
+        libmicrohttpd-dev libhiredis-dev libyaml-dev libyajl-dev libuv1-dev \
+        libcurl4-openssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+# Debian's Redis: the server binary, and the redis user and group, which
+# the runtime /etc/passwd copies (getent, in rootfs.sh --user-from). The
+# user is created first with the official image's UID/GID, 999:999, which
+# the package then keeps: data directories made for the official image or
+# by `redis-bootstrap prepare` (default owner 999:999) fit as they are,
+# and the number does not depend on what else the build stage installs.
+RUN groupadd --system --gid 999 redis \
+ && useradd --system --uid 999 --gid redis --no-create-home \
+        --home-dir /var/lib/redis --shell /usr/sbin/nologin redis \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        redis-server \
+ && rm -rf /var/lib/apt/lists/* \
+ && redis-server --version
+WORKDIR /src
+COPY . .
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
+ && cmake --build /build --target redis-bootstrap -j"$(nproc)" \
+ && install -D -s -m 755 /build/services/redis/redis-bootstrap \
+        /usr/local/bin/redis-bootstrap \
+ && /usr/local/bin/redis-bootstrap --version
+
+# The runtime root. /usr/bin/redis-server is a symlink to redis-check-rdb in
+# Debian: one binary that acts on its argv[0]; it is copied under the
+# server's name, and the check tools become links to it, as in Debian.
+RUN sh Dockerfiles/rootfs.sh \
+        --user-from redis \
+        --dir "/data:0700:$(id -u redis):$(id -g redis)" \
+        --link redis-server:/usr/bin/redis-check-aof \
+        --link redis-server:/usr/bin/redis-check-rdb \
+        /rootfs /usr/local/bin/redis-bootstrap /usr/bin/redis-server \
+ && echo "redis user in the image: $(grep '^redis:' /rootfs/etc/passwd)"
+
+# --- runtime: nothing but that root ------------------------------------------
+FROM scratch
+ARG VERSION=dev
+ARG REVISION=
+ARG SOURCE=
+ARG LICENSES=NOASSERTION
+LABEL org.opencontainers.image.title="part5/redis" \
+      org.opencontainers.image.description="Debian's redis-server for the Docker Get Started Part 5 stack, started by redis-bootstrap: prepares /data, drops root, then execs redis-server." \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.source="$SOURCE" \
+      org.opencontainers.image.licenses="$LICENSES" \
+      org.opencontainers.image.base.name="scratch"
+COPY --from=build /rootfs/ /
+# As the official image: data in /data, a volume unless a bind mount or a
+# named volume is given (the tutorial binds /home/docker/data there).
+WORKDIR /data
+VOLUME /data
+EXPOSE 6379
+# Root only until the bootstrapper drops it (see the top of this file).
+USER 0:0
+# redis-server saves and exits on SIGTERM; with --appendonly yes the file is
+# fsynced every second anyway. The bootstrapper execs redis-server, so the
+# signal reaches Redis itself.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["/usr/local/bin/redis-bootstrap", "check", "--timeout", "2000"]
+ENTRYPOINT ["/usr/local/bin/redis-bootstrap"]
+CMD ["redis-server"]

@@ -1,0 +1,62 @@
+# The stack's visualizer: a live picture of the swarm, read from the Docker
+# socket, with its page compiled into the binary.
+#
+#   docker build -f Dockerfiles/visualizer.Dockerfile \
+#       --build-arg DOCKER_GID="$(stat -c %g /var/run/docker.sock)" \
+#       -t part5/visualizer:1.0.0 .
+#
+# (./stack up does this for you, asking the engine for the socket's group.)
+#
+# Why DOCKER_GID: the visualizer runs as an unprivileged user (10002), and
+# the Docker socket it reads is owned by root and a group (`docker` on
+# Debian, whose GID differs from host to host), mode 0660. The process needs
+# that group and nothing more, so the image's USER is 10002:DOCKER_GID.
+# The default 0 suits engines whose socket belongs to group root. A wrong
+# GID shows on the page as "permission denied" on the socket; see
+# docs/stack.md, "Troubleshooting".
+
+# --- build: Debian's toolchain and -dev packages, then CMake -----------------
+# This RUN line is the same in all three Dockerfiles, so the legacy builder
+# caches it once for the three images.
+FROM debian:bookworm-slim AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        cmake make gcc libc6-dev pkg-config \
+        libmicrohttpd-dev libhiredis-dev libyaml-dev libyajl-dev libuv1-dev \
+        libcurl4-openssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
+ && cmake --build /build --target visualizer -j"$(nproc)" \
+ && install -D -s -m 755 /build/services/visualizer/visualizer \
+        /usr/local/bin/visualizer \
+ && /usr/local/bin/visualizer --version
+
+# The runtime root: the binary, its shared libraries, the loader and an
+# /etc/passwd with the unprivileged user the service runs as.
+RUN sh Dockerfiles/rootfs.sh --user visualizer:10002:10002 \
+        /rootfs /usr/local/bin/visualizer
+
+# --- runtime: nothing but that root ------------------------------------------
+FROM scratch
+ARG VERSION=dev
+ARG REVISION=
+ARG SOURCE=
+ARG LICENSES=NOASSERTION
+ARG DOCKER_GID=0
+LABEL org.opencontainers.image.title="part5/visualizer" \
+      org.opencontainers.image.description="A live, read-only picture of a Docker swarm (nodes, services, tasks) for the Get Started Part 5 stack; needs /var/run/docker.sock on a manager." \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.source="$SOURCE" \
+      org.opencontainers.image.licenses="$LICENSES" \
+      org.opencontainers.image.base.name="scratch" \
+      part5.docker-gid="$DOCKER_GID"
+COPY --from=build /rootfs/ /
+USER 10002:$DOCKER_GID
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["/usr/local/bin/visualizer", "--healthcheck"]
+ENTRYPOINT ["/usr/local/bin/visualizer"]

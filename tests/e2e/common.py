@@ -1,0 +1,245 @@
+"""What the end-to-end tests share: the run's names, building the three
+images from the Dockerfiles, the IPVS-less stack file, the client.
+
+Every name starts with the run's prefix (p5e2e plus a random suffix), so
+two runs, or a run and a teammate's tests, never meet on a shared engine.
+"""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import tempfile
+import time
+
+import variant
+from part5test import SOURCE, TestFailure, check, step
+import swarmnodes
+from swarmnodes import HOST
+
+RUN = "p5e2e" + secrets.token_hex(3)
+
+# Image name in part5/ -> (Dockerfile, size target in bytes (issue 5)).
+IMAGES = {"hello": ("web.Dockerfile", 12_000_000),
+          "visualizer": ("visualizer.Dockerfile", 25_000_000),
+          "redis": ("redis.Dockerfile", 60_000_000)}
+
+# What each image must say about itself: user, health check, port.
+EXPECT = {"hello": {"user": "10001:10001", "check": "--healthcheck",
+                    "port": "80/tcp"},
+          "visualizer": {"user": None, "check": "--healthcheck",
+                         "port": "8080/tcp"},
+          "redis": {"user": "0:0", "check": "check", "port": "6379/tcp"}}
+
+
+def project_version():
+    with open(os.path.join(SOURCE, "CMakeLists.txt")) as f:
+        return re.search(r"project\(part5-stack VERSION ([0-9.]+)",
+                         f.read()).group(1)
+
+
+def shipped_ref(name):
+    return f"part5/{name}:{project_version()}"
+
+
+def test_ref(name):
+    return f"{RUN}/{name}:test"
+
+
+def build_images(docker_gid=None):
+    """Builds the three images from the Dockerfiles as RUN/<name>:test and
+    checks what each says about itself. Returns {name: ref}."""
+    step("the base image debian:bookworm-slim (made offline when absent)")
+    swarmnodes.base_image()
+    version = project_version()
+    refs = {}
+    for name, (dockerfile, limit) in IMAGES.items():
+        ref = test_ref(name)
+        args = {"VERSION": version}
+        if name == "visualizer":
+            args["DOCKER_GID"] = str(docker_gid if docker_gid is not None
+                                     else socket_gid())
+        step(f"docker build -f Dockerfiles/{dockerfile} -t {ref}")
+        secs = swarmnodes.build_image(dockerfile, ref, args)
+        swarmnodes.on_cleanup(HOST.run, "rmi", ref)
+        refs[name] = ref
+        size = swarmnodes.image_size(ref)
+        check(size <= limit, f"built in {secs:.0f}s; {size / 1e6:.1f} MB "
+              f"(target <= {limit / 1e6:.0f} MB)")
+        cfg = HOST.json("image", "inspect", ref)[0]["Config"]
+        labels = cfg.get("Labels") or {}
+        check(labels.get("org.opencontainers.image.version") == version and
+              labels.get("org.opencontainers.image.title") == f"part5/{name}"
+              and all(f"org.opencontainers.image.{k}" in labels for k in
+                      ("description", "source", "licenses")),
+              f"OCI labels, version {version}")
+        ep = cfg.get("Entrypoint") or []
+        check(len(ep) == 1 and ep[0].startswith("/usr/local/bin/"),
+              f"exec-form ENTRYPOINT {ep}")
+        hc = (cfg.get("Healthcheck") or {}).get("Test") or []
+        check(hc[:1] == ["CMD"] and EXPECT[name]["check"] in hc[2:],
+              f"HEALTHCHECK {' '.join(hc[1:])}")
+        check(cfg.get("StopSignal") == "SIGTERM", "STOPSIGNAL SIGTERM")
+        want = EXPECT[name]["user"] or f"10002:{args.get('DOCKER_GID')}"
+        check(cfg.get("User") == want, f"USER {cfg.get('User')}")
+        check(EXPECT[name]["port"] in (cfg.get("ExposedPorts") or {}),
+              f"EXPOSE {EXPECT[name]['port']}")
+        out = HOST.run("run", "--rm", "--network", "none", ref, "--version")
+        check(version in out, f"{ref} --version: {out}")
+    return refs
+
+
+def socket_gid(docker=HOST):
+    """The group of the Docker socket on the engine's machine."""
+    return int(docker.run("run", "--rm", "--network", "none", "-v",
+                          "/var/run/docker.sock:/var/run/docker.sock:ro",
+                          "debian:bookworm-slim", "stat", "-c", "%g",
+                          "/var/run/docker.sock"))
+
+
+def write_variant(shipped, images=None, binds=None):
+    """The IPVS-less variant of compose/SHIPPED (see variant.py) in a
+    temporary directory; returns its path."""
+    src = os.path.join(SOURCE, "compose", shipped)
+    with open(src) as f:
+        text = variant.make_variant(f.read(), images or {}, src=src,
+                                    binds=binds or {})
+    d = tempfile.mkdtemp(prefix=f"{RUN}-compose-")
+    swarmnodes.on_cleanup(subprocess.run, ["rm", "-rf", d])
+    path = os.path.join(d, shipped)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def ipvs_note():
+    have = os.path.isdir("/proc/sys/net/ipv4/vs")
+    step("IPVS on this kernel: " + ("present" if have else
+         "absent (/proc/sys/net/ipv4/vs missing): service VIPs and the "
+         "routing mesh cannot route here, so the tests deploy the dnsrr "
+         "variant and talk to the services from inside the stack's "
+         "network"))
+
+
+class Client:
+    """Runs probe.py in containers attached to a stack's network."""
+
+    def __init__(self, image, network, docker=HOST):
+        self.image = image
+        self.network = network
+        self.docker = docker
+        self.n = 0
+
+    def _run(self, *args, timeout=120):
+        out = self.docker.run("run", "--rm", "--network", self.network,
+                              self.image, *args, timeout=timeout)
+        return [json.loads(line) for line in out.splitlines() if line]
+
+    def get(self, url, n):
+        return self._run("get", url, str(n))
+
+    def fetch_json(self, url):
+        rec = self._run("fetch", url)[0]
+        if not rec.get("ok"):
+            raise TestFailure(f"GET {url}: {rec}")
+        return json.loads(rec["body"])
+
+    def start_stream(self, url, seconds, name=None):
+        """A stream of requests in the background; returns its container."""
+        self.n += 1
+        name = name or f"{RUN}-stream{self.n}"
+        self.docker.run("run", "-d", "--name", name, "--network",
+                        self.network, self.image, "stream", url,
+                        str(seconds))
+        swarmnodes.on_cleanup(self.docker.run, "rm", "-f", name)
+        return name
+
+    def start_watch(self, host, seconds):
+        self.n += 1
+        name = f"{RUN}-watch{self.n}"
+        self.docker.run("run", "-d", "--name", name, "--network",
+                        self.network, self.image, "watch", host,
+                        str(seconds))
+        swarmnodes.on_cleanup(self.docker.run, "rm", "-f", name)
+        return name
+
+    def finish(self, container, timeout=30):
+        """Stops a stream or watch (after its request in flight) and
+        returns its records."""
+        self.docker.run("stop", "-t", "10", container, timeout=timeout)
+        out = self.docker.run("logs", container)
+        self.docker.run("rm", "-f", container)
+        return [json.loads(line) for line in out.splitlines() if line]
+
+
+def check_counts_consecutive(recs, what):
+    """Every request 200, visits numeric and +1 each time."""
+    bad = [r for r in recs if not r.get("ok")]
+    check(not bad, f"{what}: {len(recs)} requests, all 200"
+          + (f" (failed: {bad[:3]})" if bad else ""))
+    visits = [r.get("visits") for r in recs]
+    check(all(isinstance(v, int) for v in visits),
+          f"{what}: every page shows a count (Redis reached)")
+    steps = {b - a for a, b in zip(visits, visits[1:])}
+    check(steps <= {1}, f"{what}: the count goes {visits[0]} .. "
+          f"{visits[-1]}, +1 per request")
+    return visits
+
+
+def wait_update(docker, service, timeout=240):
+    """Waits until the service's update completed; returns seconds."""
+    t0 = time.monotonic()
+    while True:
+        st = docker.run("service", "inspect", "--format",
+                        "{{if .UpdateStatus}}{{.UpdateStatus.State}}"
+                        "{{end}}", service)
+        if st == "completed":
+            return time.monotonic() - t0
+        if st.startswith("rollback") or st == "paused":
+            raise TestFailure(f"update of {service}: {st}")
+        if time.monotonic() - t0 > timeout:
+            raise TestFailure(f"update of {service} not done after "
+                              f"{timeout}s ({st})")
+        time.sleep(1)
+
+
+def image_user(ref, name, docker=HOST):
+    """(uid, gid) of user NAME in the image's /etc/passwd."""
+    ctr = docker.run("create", ref)
+    d = tempfile.mkdtemp(prefix=f"{RUN}-passwd-")
+    try:
+        docker.run("cp", f"{ctr}:/etc/passwd", os.path.join(d, "passwd"))
+        with open(os.path.join(d, "passwd")) as f:
+            for line in f:
+                fields = line.split(":")
+                if fields[0] == name:
+                    return int(fields[2]), int(fields[3])
+    finally:
+        docker.run("rm", ctr)
+        subprocess.run(["rm", "-rf", d])
+    raise TestFailure(f"no user {name} in {ref}'s /etc/passwd")
+
+
+def story(tests):
+    """Wraps tests so that after the first failure the rest report "not
+    run" instead of failing on missing state: the log stays a story."""
+    failed = []
+
+    def wrap(t):
+        def w():
+            if failed and t.__name__ != "test_clean_up":
+                raise TestFailure(f"not run: {failed[0]} failed")
+            try:
+                t()
+            except BaseException:
+                failed.append(t.__name__)
+                raise
+        w.__name__ = t.__name__
+        return w
+    return [wrap(t) for t in tests]
+
+
+def socket_gid_of_node(node):
+    """The group of the Docker socket inside an engine-in-a-container."""
+    return int(node.sh("stat -c %g /var/run/docker.sock"))
