@@ -305,12 +305,18 @@ static void check_redis(const struct compose_service *s, struct preflight *p)
         if (redis_port < pt->target || redis_port > pt->target_end ||
             is_loopback(pt->host_ip) || strcmp(pt->protocol, "udp") == 0)
             continue;
+        /*
+         * A warning, not an error: the tutorial's own Part 5 file does
+         * this on purpose, and refusing it would refuse the tutorial. The
+         * production file shows the fix.
+         */
         preflight_add(
-            p, conf ? PREFLIGHT_WARNING : PREFLIGHT_ERROR, pt->pos,
+            p, PREFLIGHT_WARNING, pt->pos,
             "service %s: Redis' port %lu is published on every address of "
             "every node%s, so anyone who can reach them can read and wipe "
             "the data: remove this ports: entry (web reaches redis over the "
-            "stack's network) or set REDIS_PASSWORD_FILE to a Docker secret",
+            "stack's network) or set REDIS_PASSWORD_FILE to a Docker secret "
+            "(see compose/docker-compose.prod.yml)",
             s->name, redis_port,
             conf ? " and no password is visible here (check requirepass in "
                    "the .conf file)"
