@@ -6,10 +6,13 @@
  * The rendered model is read back with yajl's tree parser, so every check
  * is on the JSON a page receives.
  */
-#include <cmocka.h>
+/* cmocka.h needs these first; clang-format would sort it before them. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>

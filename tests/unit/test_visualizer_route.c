@@ -3,10 +3,13 @@
  * routing (nothing but the contract's routes exists, whatever the path
  * tricks), DOCKER_HOST, the credentials file and the frame comparison.
  */
-#include <cmocka.h>
+/* cmocka.h needs these first; clang-format would sort it before them. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
