@@ -8,3 +8,11 @@ part5_unit_test(visualizer_route visualizer_core)
 
 # The fuzzer of the engine JSON parsers (clang, -DPART5_FUZZ=ON).
 part5_fuzz_target(fuzz_docker_model fuzz/fuzz_docker_model.c visualizer_model)
+
+# Against the real engine in swarm mode, through a recording proxy.
+part5_py_test(integration_visualizer integration/test_visualizer.py
+    LABELS integration docker FIXTURES docker TIMEOUT 600)
+# Against an engine (in a container of its own) that is not in a swarm.
+part5_py_test(integration_visualizer_nonswarm
+    integration/test_visualizer_nonswarm.py
+    LABELS integration docker FIXTURES docker TIMEOUT 900)

@@ -22,10 +22,11 @@
 
 #include <stdint.h>
 
-#define JSCAN_MAX_FIELDS 64    /* fields in one whitelist (a 64-bit mask) */
-#define JSCAN_MAX_PATH 7       /* segments in one field's path */
-#define JSCAN_MAX_DEPTH 64     /* nesting beyond this is an error */
-#define JSCAN_MAX_VALUE 2048   /* longer strings are cut (at a UTF-8 boundary) \
+#define JSCAN_MAX_FIELDS 64 /* fields in one whitelist (a 64-bit mask) */
+#define JSCAN_MAX_PATH 7    /* segments in one field's path */
+#define JSCAN_MAX_DEPTH 64  /* nesting beyond this is an error */
+#define JSCAN_MAX_VALUE                                                        \
+    2048                       /* longer strings are cut (at a UTF-8 boundary) \
                                 */
 #define JSCAN_MAX_RECORD 65536 /* bytes of kept values per record */
 #define JSCAN_MAX_ENTRIES 128  /* entries kept per map field */

@@ -10,6 +10,7 @@
  */
 #include "sse.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "util.h"
 
 #define SSE_BLOCK_SIZE (16 * 1024) /* libmicrohttpd's buffer per stream */
+#define SSE_TICK_MS 5000           /* sweep, keepalive and lag checks */
 
 struct sse_client {
     struct sse_hub *hub;
@@ -28,8 +30,9 @@ struct sse_client {
     struct sse_frame *next;  /* the newest frame, to send after frame */
     const char *extra;       /* retry advice or keepalive, static */
     size_t extra_len, extra_off;
-    int refs;   /* request + response */
-    int ending; /* end the stream at the next call */
+    int refs;              /* request + response */
+    int ending;            /* end the stream at the next call */
+    uint64_t last_sent_ms; /* for keepalives */
     struct sse_client *prev, *nextc;
 };
 
@@ -182,8 +185,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     if (c->ending || c->hub == NULL || c->hub->closing)
         return MHD_CONTENT_READER_END_OF_STREAM;
     n = sse_fill(c, buf, max);
-    if (n > 0)
+    if (n > 0) {
+        c->last_sent_ms = now_ms();
         return (ssize_t)n;
+    }
     http_suspend(c->req);
     return 0;
 }
@@ -214,15 +219,60 @@ static void sse_drop(struct sse_client *c)
     sse_wake(c);
 }
 
-/* Every keepalive period: a comment to idle clients, a drop for laggards. */
+/*
+ * libmicrohttpd does not watch the socket of a suspended connection, so a
+ * page that went away would keep its stream (and its place under the cap)
+ * until the next write. An event stream's client never sends anything
+ * after its request: a peek that finds the end of the stream means the
+ * peer closed it.
+ */
+static int sse_peer_gone(const struct sse_client *c)
+{
+    const union MHD_ConnectionInfo *info;
+    char byte;
+    ssize_t n;
+
+    if (c->req == NULL)
+        return 0;
+    info = MHD_get_connection_info(c->req->conn,
+                                   MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info == NULL)
+        return 0;
+    n = recv(info->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 ||
+           (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* Ends the streams of waiting clients whose peer has gone. */
+static void sse_sweep(struct sse_hub *hub)
+{
+    struct sse_client *c, *next;
+
+    for (c = hub->clients; c != NULL; c = next) {
+        next = c->nextc;
+        if (!c->ending && c->req != NULL && c->req->suspended &&
+            sse_peer_gone(c)) {
+            c->ending = 1;
+            sse_wake(c);
+        }
+    }
+}
+
+/*
+ * Every tick: closed peers are swept, idle clients get a keepalive
+ * comment, and a client stuck on a superseded frame for lag_ms is dropped.
+ */
 static void sse_on_timer(uv_timer_t *t)
 {
     struct sse_hub *hub = t->data;
     struct sse_client *c, *next;
     uint64_t now = now_ms();
 
+    sse_sweep(hub);
     for (c = hub->clients; c != NULL; c = next) {
         next = c->nextc;
+        if (c->ending)
+            continue;
         if (c->frame != NULL && c->frame->superseded_ms != 0 &&
             now - c->frame->superseded_ms > hub->cfg.lag_ms) {
             log_info("sse: dropping a client %u ms behind",
@@ -231,7 +281,8 @@ static void sse_on_timer(uv_timer_t *t)
             sse_drop(c);
             continue;
         }
-        if (c->frame == NULL && c->extra == NULL) {
+        if (c->frame == NULL && c->extra == NULL &&
+            now - c->last_sent_ms >= hub->cfg.keepalive_ms) {
             c->extra = sse_keepalive;
             c->extra_len = sizeof(sse_keepalive) - 1;
             c->extra_off = 0;
@@ -250,8 +301,7 @@ struct sse_hub *sse_hub_new(uv_loop_t *loop, const struct sse_hub_config *cfg)
                                       "retry: %u\n\n", cfg->retry_ms);
     uv_timer_init(loop, &hub->timer);
     hub->timer.data = hub;
-    uv_timer_start(&hub->timer, sse_on_timer, cfg->keepalive_ms,
-                   cfg->keepalive_ms);
+    uv_timer_start(&hub->timer, sse_on_timer, SSE_TICK_MS, SSE_TICK_MS);
     return hub;
 }
 
@@ -280,9 +330,20 @@ unsigned sse_hub_clients(const struct sse_hub *hub)
     return hub->nclients;
 }
 
-int sse_hub_full(const struct sse_hub *hub)
+int sse_hub_full(struct sse_hub *hub)
 {
-    return hub->closing || hub->nclients >= hub->cfg.max_clients;
+    struct sse_client *c;
+    unsigned open = 0;
+
+    if (hub->closing)
+        return 1;
+    if (hub->nclients < hub->cfg.max_clients)
+        return 0;
+    /* At the cap: first let go of the streams whose pages are gone. */
+    sse_sweep(hub);
+    for (c = hub->clients; c != NULL; c = c->nextc)
+        open += !c->ending;
+    return open >= hub->cfg.max_clients;
 }
 
 enum MHD_Result sse_hub_attach(struct sse_hub *hub, struct http_req *req)
@@ -296,6 +357,7 @@ enum MHD_Result sse_hub_attach(struct sse_hub *hub, struct http_req *req)
     c->refs = 2;
     c->extra = hub->retry;
     c->extra_len = hub->retry_len;
+    c->last_sent_ms = now_ms();
     if (hub->current != NULL)
         c->frame = sse_frame_ref(hub->current);
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK_SIZE,

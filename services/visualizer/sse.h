@@ -10,6 +10,10 @@
  * has not finished a superseded frame within lag_ms is disconnected (its
  * EventSource reconnects and starts from the newest frame).
  *
+ * Every 5 s, streams whose pages have closed are ended (libmicrohttpd does
+ * not watch suspended connections), and a ": keepalive" comment goes to
+ * streams silent for keepalive_ms.
+ *
  * libmicrohttpd pulls the bytes through a content-reader callback. With
  * nothing to send, the callback suspends the connection and returns 0
  * (returning 0 without suspending would make libmicrohttpd call it again
@@ -68,9 +72,14 @@ struct sse_hub *sse_hub_new(uv_loop_t *loop, const struct sse_hub_config *cfg);
  */
 void sse_hub_free(struct sse_hub *hub);
 
-/* Clients connected now, and 1 when no more are accepted. */
+/* Clients connected now. */
 unsigned sse_hub_clients(const struct sse_hub *hub);
-int sse_hub_full(const struct sse_hub *hub);
+
+/*
+ * 1 when no more streams are accepted. At the cap, streams whose pages
+ * have gone are ended first, so they do not count.
+ */
+int sse_hub_full(struct sse_hub *hub);
 
 /*
  * Answers req with an event stream: the retry advice, the current frame,
