@@ -32,34 +32,45 @@ struct docker_arena_block {
 #define DOCKER_ARENA_MAX (256 * 1024)
 
 /*
- * Copies len bytes of s (plus a NUL) into the arena. Blocks grow from 4
- * KiB to 256 KiB, so small lists stay small and big ones are few blocks
- * (which malloc serves with mmap and gives back whole when freed).
+ * Returns size bytes from the arena, aligned for any object. Blocks grow
+ * from 4 KiB to 256 KiB, so small lists stay small and big ones are a few
+ * blocks (which malloc serves with mmap and gives back whole when freed).
  */
-static const char *
-docker_arena_copy(struct docker_arena *a, const char *s, size_t len)
+static void *docker_arena_alloc(struct docker_arena *a, size_t size)
 {
     struct docker_arena_block *b = a->head;
-    char *p;
+    size_t align = sizeof(void *), pad;
+    void *p;
 
-    if (b == NULL || b->size - b->used < len + 1) {
-        size_t size = b == NULL ? DOCKER_ARENA_FIRST : b->size * 2;
+    pad = b != NULL ? (align - b->used % align) % align : 0;
+    if (b == NULL || b->size - b->used < size + pad) {
+        size_t bsize = b == NULL ? DOCKER_ARENA_FIRST : b->size * 2;
 
-        if (size > DOCKER_ARENA_MAX)
-            size = DOCKER_ARENA_MAX;
-        if (size < len + 1)
-            size = len + 1;
-        b = xmalloc(sizeof(*b) + size);
-        b->size = size;
+        if (bsize > DOCKER_ARENA_MAX)
+            bsize = DOCKER_ARENA_MAX;
+        if (bsize < size)
+            bsize = size;
+        b = xmalloc(sizeof(*b) + bsize);
+        b->size = bsize;
         b->used = 0;
         b->next = a->head;
         a->head = b;
+        pad = 0;
     }
-    p = b->data + b->used;
+    p = b->data + b->used + pad;
+    b->used += pad + size;
+    a->used += pad + size;
+    return p;
+}
+
+/* Copies len bytes of s, plus a NUL, into the arena. */
+static const char *
+docker_arena_copy(struct docker_arena *a, const char *s, size_t len)
+{
+    char *p = docker_arena_alloc(a, len + 1);
+
     memcpy(p, s, len);
     p[len] = '\0';
-    b->used += len + 1;
-    a->used += len + 1;
     return p;
 }
 
@@ -281,13 +292,8 @@ static int docker_node_record(struct docker_list *l,
         struct docker_label *labels;
         size_t i = 0;
 
-        /* The label array lives in the arena too, aligned for pointers. */
-        labels = (struct docker_label *)(void *)docker_arena_copy(
-            a, "", count * sizeof(*labels) + sizeof(void *));
-        labels =
-            (struct docker_label *)(void *)(((uintptr_t)labels +
-                                             sizeof(void *) - 1) &
-                                            ~(uintptr_t)(sizeof(void *) - 1));
+        /* The label array lives in the arena too. */
+        labels = docker_arena_alloc(a, count * sizeof(*labels));
         it = 0;
         while (i < count && jscan_map_next(rec, N_LABELS, &it, &k, &v)) {
             labels[i].key = docker_arena_str(a, k);

@@ -65,8 +65,11 @@ struct engine {
 
     /* The picture. */
     struct docker_version version;
-    int swarm;
+    int swarm; /* the mode /info says: decides what is fetched */
     char note[512];
+    int shown_swarm; /* the mode shown: changes once its lists are in */
+    char shown_note[512];
+    unsigned switching; /* lists still missing before the mode is shown */
     struct docker_list nodes, services, tasks, containers;
 
     uv_timer_t reconnect, resync, debounce, settle;
@@ -182,31 +185,48 @@ static int engine_on_fetch_data(void *arg, const char *data, size_t len)
     return docker_parse_feed(f->parse, data, len);
 }
 
-/* The mode may have changed: adopt it, and drop the other mode's lists. */
+/*
+ * The mode may have changed. The new mode is fetched at once but shown
+ * only when all its lists are in (see engine_commit()): a page never sees
+ * "swarm" with no nodes yet, nor the containers of a swarm manager.
+ */
 static void engine_commit_info(struct engine *e, const struct docker_info *i)
 {
     char note[sizeof(e->note)];
     int swarm = engine_swarm_mode(i, note, sizeof(note));
+    int first = !e->mode_known;
 
-    if (e->mode_known && swarm == e->swarm && strcmp(note, e->note) == 0)
+    if (!first && swarm == e->swarm && strcmp(note, e->note) == 0)
         return;
-    if (!e->mode_known || swarm != e->swarm)
+    if (first || swarm != e->swarm) {
         log_info("docker: %s", swarm ? "swarm mode (a manager): showing "
                                        "nodes and tasks"
                                      : note);
+        e->switching = swarm ? SWARM_LISTS : BIT(DOCKER_GET_CONTAINERS);
+        e->pending |= e->switching;
+    }
     e->mode_known = 1;
     e->swarm = swarm;
     snprintf(e->note, sizeof(e->note), "%s", note);
-    if (swarm) {
+    if (e->switching == 0) {
+        /* Same mode, another note (a worker became locked...). */
+        snprintf(e->shown_note, sizeof(e->shown_note), "%s", note);
+        engine_changed(e);
+    }
+}
+
+/* All lists of the new mode are in: show it, drop the other's lists. */
+static void engine_show_mode(struct engine *e)
+{
+    e->shown_swarm = e->swarm;
+    snprintf(e->shown_note, sizeof(e->shown_note), "%s", e->note);
+    if (e->swarm) {
         docker_list_free(&e->containers);
-        e->pending |= SWARM_LISTS;
     } else {
         docker_list_free(&e->nodes);
         docker_list_free(&e->services);
         docker_list_free(&e->tasks);
-        e->pending |= BIT(DOCKER_GET_CONTAINERS);
     }
-    engine_changed(e);
 }
 
 static void engine_settle_later(struct engine *e);
@@ -237,6 +257,12 @@ static void engine_commit(struct engine_fetch *f)
     log_debug("docker: %s: %zu records", docker_get_path(f->what), dst->n);
     if (f->what == DOCKER_GET_TASKS)
         engine_settle_later(e);
+    if (e->switching != 0) {
+        e->switching &= ~BIT(f->what);
+        if (e->switching != 0)
+            return; /* the rest of the new mode's lists is still out */
+        engine_show_mode(e);
+    }
     engine_changed(e);
 }
 
@@ -669,8 +695,8 @@ void engine_model(const struct engine *e, struct docker_model *m)
     m->version = e->version.version[0] ? e->version.version : NULL;
     m->api_version = e->version.api_version[0] ? e->version.api_version : NULL;
     m->since = e->since;
-    m->swarm = e->mode_known ? e->swarm : 0;
-    m->swarm_note = e->mode_known && !e->swarm ? e->note : NULL;
+    m->swarm = e->shown_swarm;
+    m->swarm_note = !e->shown_swarm && e->shown_note[0] ? e->shown_note : NULL;
     m->nodes = &e->nodes;
     m->services = &e->services;
     m->tasks = &e->tasks;

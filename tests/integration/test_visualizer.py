@@ -283,9 +283,18 @@ class Viz:
         return wait_until(ready, timeout, what="a first picture")
 
     def stop(self):
+        """Stops it with SIGTERM; it must exit 0 with no sanitizer report
+        (CI runs this under ASan and UBSan)."""
         rc = self.proc.stop()
         if self.proxy:
             self.proxy.stop()
+        with open(self.proc.logpath, errors="replace") as f:
+            out = f.read()
+        bad = rc != 0 or "Sanitizer" in out or "runtime error" in out
+        if bad:
+            print(out[-3000:])
+            if sys.exc_info()[0] is None:
+                check(False, f"visualizer exited {rc} cleanly")
         return rc
 
 

@@ -160,7 +160,12 @@ def test_not_a_swarm():
               and st["containers"] == [] and st["swarm_note"] is None,
               "one node, containers gone, no note")
     finally:
-        v.stop()
+        rc = v.stop()
+        with open(v.logpath, errors="replace") as f:
+            out = f.read()
+        if rc != 0 or "Sanitizer" in out or "runtime error" in out:
+            print(out[-3000:])
+            check(False, f"the visualizer exited {rc} cleanly")
 
 
 def main():
