@@ -137,8 +137,6 @@ int main(int argc, char **argv)
      */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        fatalx("curl_global_init failed");
 
     loop = uv_default_loop();
     if (visualizer_start(&v, loop, &cfg, err, sizeof(err)) != 0)
@@ -150,7 +148,6 @@ int main(int argc, char **argv)
 
     rc = uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
-    curl_global_cleanup();
     log_info("bye");
     return rc < 0 ? 1 : 0;
 }
