@@ -92,6 +92,75 @@ static void docker_arena_free(struct docker_arena *a)
     a->used = 0;
 }
 
+/*
+ * Strings that repeat across a list's records (a task's service and node
+ * IDs, image, states, stack) are stored once: with 5,000 tasks on 100
+ * nodes and 250 services that saves about a third of the list. An
+ * open-addressing set of arena strings; past DOCKER_INTERN_MAX distinct
+ * values (a hostile engine) strings are simply copied.
+ */
+struct docker_intern {
+    const char **slots;
+    size_t cap, n;
+};
+
+#define DOCKER_INTERN_MAX 65536
+
+static uint64_t docker_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Puts p into a table of cap slots (a power of two). */
+static void docker_intern_put(const char **slots, size_t cap, const char *p)
+{
+    size_t i = (size_t)docker_hash(p) & (cap - 1);
+
+    while (slots[i] != NULL)
+        i = (i + 1) & (cap - 1);
+    slots[i] = p;
+}
+
+/* Returns the list's copy of s (made on first sight), or NULL for NULL. */
+static const char *docker_intern(struct docker_list *l, const char *s)
+{
+    struct docker_intern *t = l->intern;
+    const char *p;
+    size_t i;
+
+    if (s == NULL)
+        return NULL;
+    if (t == NULL)
+        t = l->intern = xcalloc(1, sizeof(*t));
+    if (t->n >= DOCKER_INTERN_MAX)
+        return docker_arena_str(&l->arena, s);
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        const char **slots = xcalloc(cap, sizeof(*slots));
+
+        for (i = 0; i < t->cap; i++)
+            if (t->slots[i] != NULL)
+                docker_intern_put(slots, cap, t->slots[i]);
+        free(t->slots);
+        t->slots = slots;
+        t->cap = cap;
+    }
+    for (i = (size_t)docker_hash(s) & (t->cap - 1); t->slots[i] != NULL;
+         i = (i + 1) & (t->cap - 1))
+        if (strcmp(t->slots[i], s) == 0)
+            return t->slots[i];
+    p = docker_arena_str(&l->arena, s);
+    t->slots[i] = p;
+    t->n++;
+    return p;
+}
+
 void docker_list_init(struct docker_list *l, size_t item_size)
 {
     memset(l, 0, sizeof(*l));
@@ -104,6 +173,10 @@ void docker_list_free(struct docker_list *l)
         return;
     free(l->items);
     docker_arena_free(&l->arena);
+    if (l->intern != NULL)
+        free(l->intern->slots);
+    free(l->intern);
+    l->intern = NULL;
     l->items = NULL;
     l->n = l->cap = 0;
     l->skipped = l->truncated = 0;
@@ -400,6 +473,21 @@ static const struct jscan_field task_fields[] = {
     [T_DESIRED] = {P("DesiredState"), JSCAN_STRING},
 };
 
+/* An image without its digest, stored once per list. */
+static const char *docker_intern_image(struct docker_list *l, const char *image)
+{
+    char tmp[JSCAN_MAX_VALUE + 1];
+    const char *at;
+
+    if (image == NULL)
+        return NULL;
+    at = strchr(image, '@');
+    if (at == NULL)
+        return docker_intern(l, image);
+    snprintf(tmp, sizeof(tmp), "%.*s", (int)(at - image), image);
+    return docker_intern(l, tmp);
+}
+
 /* Returns s unless it is NULL or empty. */
 static const char *docker_nonempty(const char *s)
 {
@@ -423,16 +511,15 @@ static int docker_task_record(struct docker_list *l,
     if (t == NULL)
         return 0;
     t->id = docker_arena_str(a, id);
-    t->service_id = docker_arena_str(a, service);
-    t->node_id = docker_arena_str(a, docker_nonempty(jscan_str(rec, T_NODE)));
-    t->image = docker_strip_digest(a, jscan_str(rec, T_IMAGE));
-    t->stack = docker_arena_str(a, jscan_str(rec, T_STACK));
-    t->state = docker_arena_str(a, jscan_str(rec, T_STATE));
-    t->desired_state = docker_arena_str(a, jscan_str(rec, T_DESIRED));
+    t->service_id = docker_intern(l, service);
+    t->node_id = docker_intern(l, docker_nonempty(jscan_str(rec, T_NODE)));
+    t->image = docker_intern_image(l, jscan_str(rec, T_IMAGE));
+    t->stack = docker_intern(l, jscan_str(rec, T_STACK));
+    t->state = docker_intern(l, jscan_str(rec, T_STATE));
+    t->desired_state = docker_intern(l, jscan_str(rec, T_DESIRED));
     t->since = docker_arena_time(a, jscan_str(rec, T_TIMESTAMP));
-    t->message =
-        docker_arena_str(a, docker_nonempty(jscan_str(rec, T_MESSAGE)));
-    t->error = docker_arena_str(a, docker_nonempty(jscan_str(rec, T_ERR)));
+    t->message = docker_intern(l, docker_nonempty(jscan_str(rec, T_MESSAGE)));
+    t->error = docker_intern(l, docker_nonempty(jscan_str(rec, T_ERR)));
     t->slot = jscan_int(rec, T_SLOT, &slot) == 0 && slot > 0 ? slot : -1;
     return 0;
 }
@@ -804,10 +891,19 @@ static int docker_cmp_container(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->id, y->id);
 }
 
-/* yajl_gen writes straight into the caller's buffer. */
+/*
+ * yajl_gen writes straight into the caller's buffer, a token at a time:
+ * the common case (room left) is a bare copy; the NUL is written once at
+ * the end by docker_model_json().
+ */
 static void docker_gen_print(void *ctx, const char *s, size_t len)
 {
-    buf_append(ctx, s, len);
+    struct buf *b = ctx;
+
+    if (b->cap - b->len <= len)
+        buf_reserve(b, len);
+    memcpy(b->data + b->len, s, len);
+    b->len += len;
 }
 
 /*
@@ -1098,5 +1194,7 @@ int docker_model_json(const struct docker_model *m,
     if (yajl_gen_map_close(g) != yajl_gen_status_ok)
         rc = -1;
     yajl_gen_free(g);
+    buf_reserve(out, 0);
+    out->data[out->len] = '\0';
     return rc;
 }

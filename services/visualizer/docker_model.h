@@ -72,8 +72,9 @@ struct docker_list {
     void *items;
     size_t n, cap, size; /* size: bytes of one item */
     struct docker_arena arena;
-    size_t skipped;   /* records dropped as unusable */
-    size_t truncated; /* records dropped or cut by the bounds */
+    struct docker_intern *intern; /* strings that repeat, stored once */
+    size_t skipped;               /* records dropped as unusable */
+    size_t truncated;             /* records dropped or cut by the bounds */
 };
 
 #define DOCKER_LIST_AT(l, type, i) (&((type *)(l)->items)[i])

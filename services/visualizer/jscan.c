@@ -50,6 +50,7 @@ struct jscan {
     const struct jscan_field *fields;
     size_t nfields;
     uint8_t plen[JSCAN_MAX_FIELDS]; /* path length of each field */
+    uint16_t seglen[JSCAN_MAX_FIELDS][JSCAN_MAX_PATH]; /* segment lengths */
     int in_array;
     jscan_record_fn fn;
     void *arg;
@@ -385,7 +386,7 @@ static int jscan_on_key(void *ctx, const unsigned char *key, size_t len)
         if ((mask & ((uint64_t)1 << i)) == 0 || s->plen[i] <= level)
             continue;
         seg = s->fields[i].path[level];
-        if (strlen(seg) == len && memcmp(seg, key, len) == 0)
+        if (s->seglen[i][level] == len && memcmp(seg, key, len) == 0)
             next |= (uint64_t)1 << i;
     }
     top->next_mask = next;
@@ -425,7 +426,7 @@ struct jscan *jscan_new(const struct jscan_field *fields,
     s->nfields = nfields;
     for (i = 0; i < nfields; i++) {
         for (n = 0; n < JSCAN_MAX_PATH && fields[i].path[n] != NULL; n++)
-            ;
+            s->seglen[i][n] = (uint16_t)strlen(fields[i].path[n]);
         s->plen[i] = (uint8_t)n;
     }
     s->in_array = in_array;
