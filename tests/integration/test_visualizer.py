@@ -15,6 +15,7 @@ import json
 import os
 import queue
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -295,6 +296,9 @@ class Viz:
             print(out[-3000:])
             if sys.exc_info()[0] is None:
                 check(False, f"visualizer exited {rc} cleanly")
+        elif sys.exc_info()[0] is None:
+            # Logs are kept only when something went wrong.
+            shutil.rmtree(self.dir, ignore_errors=True)
         return rc
 
 
@@ -306,6 +310,7 @@ def ensure_image():
     with open(os.path.join(d, "Dockerfile"), "w") as f:
         f.write('FROM debian:bookworm-slim\nCMD ["sleep", "infinity"]\n')
     docker("build", "-q", "-t", IMAGE, d, timeout=300)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def ensure_swarm():
@@ -631,6 +636,7 @@ def test_auth_and_prefix():
               "the password is never logged")
     finally:
         v.stop()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_config_errors():

@@ -16,6 +16,7 @@ Run: ctest -L docker -R visualizer_nonswarm --output-on-failure
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import tempfile
 import time
@@ -53,6 +54,7 @@ def ensure_dind_image():
                 "rm -rf /var/lib/apt/lists/*\n"
                 'CMD ["dockerd", "--host=unix:///var/run/docker.sock"]\n')
     docker("build", "-q", "-t", DIND_IMAGE, d, timeout=900)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def start_engine():
@@ -78,6 +80,7 @@ def start_engine():
 
 def stop_engine():
     docker("rm", "-f", NODE, check_rc=False)
+    shutil.rmtree(SOCK_DIR, ignore_errors=True)
 
 
 def state(port):
