@@ -13,14 +13,13 @@
  * curl_multi_info_read() and their owners called back, outside any curl
  * callback, so an owner may start or cancel requests there.
  */
-#include "docker_client.h"
-
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker_client.h"
 #include "docker_model.h"
 #include "log.h"
 #include "util.h"

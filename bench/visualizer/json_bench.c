@@ -11,12 +11,11 @@
  * it); the DOM parsers get what they need (a stream for jansson, the
  * whole text for yajl_tree).
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
 #include <yajl/yajl_tree.h>
 
 #include "docker_model.h"
@@ -74,8 +73,8 @@ static size_t run_jansson(FILE *f)
     json_array_foreach(root, i, t)
     {
         json_t *st = json_object_get(t, "Status");
-        json_t *cs = json_object_get(json_object_get(t, "Spec"),
-                                     "ContainerSpec");
+        json_t *cs =
+            json_object_get(json_object_get(t, "Spec"), "ContainerSpec");
 
         out[i].id = dup_or_null(json_string_value(json_object_get(t, "ID")));
         out[i].service =
@@ -125,14 +124,14 @@ static size_t run_tree(FILE *f)
     for (i = 0; i < n; i++) {
         yajl_val t = root->u.array.values[i];
 
-        out[i].id = dup_or_null(YAJL_GET_STRING(yajl_tree_get(t, id,
-                                                              yajl_t_string)));
-        out[i].service = dup_or_null(
-            YAJL_GET_STRING(yajl_tree_get(t, svc, yajl_t_string)));
+        out[i].id =
+            dup_or_null(YAJL_GET_STRING(yajl_tree_get(t, id, yajl_t_string)));
+        out[i].service =
+            dup_or_null(YAJL_GET_STRING(yajl_tree_get(t, svc, yajl_t_string)));
         out[i].state = dup_or_null(
             YAJL_GET_STRING(yajl_tree_get(t, state, yajl_t_string)));
-        out[i].image = dup_or_null(
-            YAJL_GET_STRING(yajl_tree_get(t, img, yajl_t_string)));
+        out[i].image =
+            dup_or_null(YAJL_GET_STRING(yajl_tree_get(t, img, yajl_t_string)));
     }
     yajl_tree_free(root);
     free(text);
