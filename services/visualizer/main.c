@@ -1,0 +1,153 @@
+/*
+ * main.c: visualizer, the live picture of a Docker swarm for the Get
+ * Started Part 5 stack. Reads the configuration from the environment,
+ * then serves until SIGTERM.
+ */
+#include <curl/curl.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "env.h"
+#include "log.h"
+#include "version.h"
+#include "visualizer.h"
+
+static struct visualizer_config cfg = {
+    .host = NULL,
+    .port = 8080,
+    .ctx_root = NULL,
+    .docker_host = "unix:///var/run/docker.sock",
+    .auth_file = NULL,
+    .max_clients = 100,
+    .log_level = LOG_LEVEL_INFO,
+};
+
+static const struct env_var viz_env[] = {
+    {"PORT", ENV_PORT, 0, 65535, &cfg.port,
+     "TCP port to listen on (0: any free port)"},
+    {"HOST", ENV_HOST, 0, 253, &cfg.host,
+     "address to bind (default: all of this host's addresses)"},
+    {"CTX_ROOT", ENV_STRING, 0, VIZ_ROOT_MAX, &cfg.ctx_root,
+     "path prefix when served behind a reverse proxy, e.g. /visualizer"},
+    {"DOCKER_HOST", ENV_STRING, 0, 300, &cfg.docker_host,
+     "the engine: unix:///path or tcp://host:port"},
+    {"VISUALIZER_AUTH_FILE", ENV_PATH, 0, 4096, &cfg.auth_file,
+     "file of user:password lines (a Docker secret) for basic auth"},
+    {"VISUALIZER_MAX_CLIENTS", ENV_INT, 1, 10000, &cfg.max_clients,
+     "open pages (event streams) at once"},
+    {"LOG_LEVEL", ENV_LOGLEVEL, 0, 0, &cfg.log_level,
+     "debug, info, warn or error"},
+};
+
+#define VIZ_NENV (sizeof(viz_env) / sizeof(viz_env[0]))
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: visualizer [--help | --version | --healthcheck]\n"
+            "\n"
+            "A live picture of a Docker swarm: every node and the tasks on\n"
+            "it, updated as the swarm changes. Reads the engine through\n"
+            "DOCKER_HOST with a few fixed GET requests; never forwards a\n"
+            "browser's request to it.\n"
+            "\n"
+            "  GET {CTX_ROOT}            the page\n"
+            "  GET {CTX_ROOT}api/state   the model as JSON\n"
+            "  GET {CTX_ROOT}api/events  the model, pushed (Server-Sent "
+            "Events)\n"
+            "  GET {CTX_ROOT}healthz     200 while serving (no auth)\n"
+            "\n"
+            "--healthcheck asks the running server for its healthz page\n"
+            "and exits 0 when it answers 200, 1 otherwise.\n"
+            "\n"
+            "Environment:\n");
+    env_usage(out, viz_env, VIZ_NENV);
+}
+
+/* visualizer --healthcheck, for the image's HEALTHCHECK. */
+static int healthcheck(void)
+{
+    char err[ENV_ERR_LEN], root[VIZ_ROOT_MAX + 2], path[VIZ_ROOT_MAX + 16];
+    const char *host = "127.0.0.1";
+    int status;
+
+    if (cfg.port == 0) {
+        fprintf(stderr, "visualizer: --healthcheck needs PORT set to the "
+                        "server's port\n");
+        return 1;
+    }
+    if (viz_root_normalise(cfg.ctx_root, root, sizeof(root), err,
+                           sizeof(err)) != 0) {
+        fprintf(stderr, "visualizer: %s\n", err);
+        return 1;
+    }
+    /* Bound to one address: ask that one, loopback may not be served. */
+    if (cfg.host != NULL && cfg.host[0] != '\0' &&
+        strcmp(cfg.host, "0.0.0.0") != 0 && strcmp(cfg.host, "::") != 0)
+        host = cfg.host;
+    snprintf(path, sizeof(path), "%shealthz", root);
+    status = http_probe(host, cfg.port, path, 3000, err, sizeof(err));
+    if (status == 200)
+        return 0;
+    if (status < 0)
+        fprintf(stderr, "visualizer: unhealthy: %s\n", err);
+    else
+        fprintf(stderr, "visualizer: unhealthy: %s answered %d\n", path,
+                status);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    char err[ENV_ERR_LEN];
+    struct visualizer v;
+    uv_loop_t *loop;
+    int rc;
+
+    log_init("visualizer");
+    if (argc > 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("visualizer %s\n", PART5_VERSION);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--healthcheck") != 0) {
+        fprintf(stderr, "visualizer: unknown argument %s\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    if (env_load(viz_env, VIZ_NENV, err, sizeof(err)) != 0)
+        fatalx("%s", err);
+    if (argc == 2)
+        return healthcheck();
+
+    /*
+     * Large buffers (a rendered model, the task list) come and go with
+     * every update. A fixed mmap threshold makes malloc serve them with
+     * mmap and return them whole when freed, instead of raising the
+     * threshold and keeping them in the heap (glibc's default).
+     */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024);
+
+    loop = uv_default_loop();
+    if (visualizer_start(&v, loop, &cfg, err, sizeof(err)) != 0)
+        fatalx("%s", err);
+    log_info("visualizer %s listening on %s:%d%s; engine at %s%s",
+             PART5_VERSION, cfg.host != NULL && cfg.host[0] ? cfg.host : "*",
+             http_port(v.srv), v.root, cfg.docker_host,
+             v.auth != NULL ? "; basic auth on" : "");
+
+    rc = uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+    log_info("bye");
+    return rc < 0 ? 1 : 0;
+}

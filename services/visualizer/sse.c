@@ -1,0 +1,428 @@
+/*
+ * sse.c: the event-stream hub. See sse.h.
+ *
+ * Each client is shared by two owners with different lifetimes: the
+ * request (http_req, which ends when libmicrohttpd completes it) and the
+ * response (whose content reader libmicrohttpd may call until it destroys
+ * the response). The client counts both and is freed when both let go;
+ * the request's end also takes it off the hub's list, so the hub never
+ * resumes a connection that is gone.
+ */
+#include "sse.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "util.h"
+
+#define SSE_BLOCK_SIZE (16 * 1024) /* libmicrohttpd's buffer per stream */
+#define SSE_TICK_MS 5000           /* sweep, keepalive and lag checks */
+
+struct sse_client {
+    struct sse_hub *hub;
+    struct http_req *req;    /* NULL once the request is over */
+    struct sse_frame *frame; /* being sent */
+    size_t off;              /* bytes of frame sent */
+    struct sse_frame *next;  /* the newest frame, to send after frame */
+    const char *extra;       /* retry advice or keepalive, static */
+    size_t extra_len, extra_off;
+    int refs;              /* request + response */
+    int ending;            /* end the stream at the next call */
+    uint64_t last_sent_ms; /* for keepalives */
+    struct sse_client *prev, *nextc;
+};
+
+struct sse_hub {
+    uv_loop_t *loop;
+    struct sse_hub_config cfg;
+    struct sse_frame *current;
+    struct sse_client *clients;
+    unsigned nclients;
+    int closing;
+    uint64_t dropped;
+    uv_timer_t timer; /* keepalives and lag checks */
+    char retry[32];
+    size_t retry_len;
+};
+
+static const char sse_keepalive[] = ": keepalive\n\n";
+
+struct sse_frame *sse_frame_new(char *data, size_t len, size_t body_off)
+{
+    struct sse_frame *f = xcalloc(1, sizeof(*f));
+
+    f->refs = 1;
+    f->data = data;
+    f->len = len;
+    f->json_off = sizeof(SSE_STATE_PREFIX) - 1;
+    f->json_len = len - f->json_off - 2;
+    f->body_off = body_off;
+    return f;
+}
+
+struct sse_frame *sse_frame_ref(struct sse_frame *f)
+{
+    f->refs++;
+    return f;
+}
+
+void sse_frame_unref(struct sse_frame *f)
+{
+    if (f == NULL || --f->refs > 0)
+        return;
+    free(f->data);
+    free(f);
+}
+
+int sse_frame_same(const struct sse_frame *a, const struct sse_frame *b)
+{
+    size_t la, lb;
+
+    if (a == NULL || b == NULL)
+        return 0;
+    la = a->json_len - a->body_off;
+    lb = b->json_len - b->body_off;
+    return la == lb && memcmp(a->data + a->json_off + a->body_off,
+                              b->data + b->json_off + b->body_off, la) == 0;
+}
+
+/* Drops one of the client's two owners; the last one frees it. */
+static void sse_client_release(struct sse_client *c)
+{
+    if (--c->refs > 0)
+        return;
+    sse_frame_unref(c->frame);
+    sse_frame_unref(c->next);
+    free(c);
+}
+
+static void sse_client_unlink(struct sse_client *c)
+{
+    struct sse_hub *hub = c->hub;
+
+    if (hub == NULL)
+        return;
+    if (c->prev != NULL)
+        c->prev->nextc = c->nextc;
+    else
+        hub->clients = c->nextc;
+    if (c->nextc != NULL)
+        c->nextc->prev = c->prev;
+    c->prev = c->nextc = NULL;
+    hub->nclients--;
+    c->hub = NULL;
+}
+
+/* The request is over (data_free of the http_req). */
+static void sse_on_request_done(void *data)
+{
+    struct sse_client *c = data;
+
+    sse_client_unlink(c);
+    c->req = NULL;
+    sse_client_release(c);
+}
+
+/* libmicrohttpd destroyed the response. */
+static void sse_on_response_free(void *cls)
+{
+    sse_client_release(cls);
+}
+
+/* Copies up to max bytes of what the client has to send into buf. */
+static size_t sse_fill(struct sse_client *c, char *buf, size_t max)
+{
+    size_t n = 0, k;
+
+    while (n < max) {
+        if (c->extra != NULL) {
+            k = c->extra_len - c->extra_off;
+            if (k > max - n)
+                k = max - n;
+            memcpy(buf + n, c->extra + c->extra_off, k);
+            n += k;
+            c->extra_off += k;
+            if (c->extra_off == c->extra_len)
+                c->extra = NULL;
+            continue;
+        }
+        if (c->frame != NULL) {
+            k = c->frame->len - c->off;
+            if (k > max - n)
+                k = max - n;
+            memcpy(buf + n, c->frame->data + c->off, k);
+            n += k;
+            c->off += k;
+            if (c->off == c->frame->len) {
+                sse_frame_unref(c->frame);
+                c->frame = c->next;
+                c->next = NULL;
+                c->off = 0;
+            }
+            continue;
+        }
+        break;
+    }
+    return n;
+}
+
+/*
+ * The content reader. Sends what is ready; with nothing ready, suspends
+ * the connection until sse_hub_publish() or a keepalive resumes it.
+ */
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct sse_client *c = cls;
+    size_t n;
+
+    (void)pos;
+    if (c->req == NULL)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (c->ending || c->hub == NULL || c->hub->closing)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    n = sse_fill(c, buf, max);
+    if (n > 0) {
+        c->last_sent_ms = now_ms();
+        return (ssize_t)n;
+    }
+    http_suspend(c->req);
+    return 0;
+}
+
+/* Resumes a client waiting for data, if it is waiting. */
+static void sse_wake(struct sse_client *c)
+{
+    if (c->req != NULL && c->req->suspended)
+        http_resume(c->req);
+}
+
+/*
+ * Closes a client's connection from outside libmicrohttpd: shutting the
+ * socket down makes its next send fail, and libmicrohttpd then cleans up
+ * as for any peer that went away.
+ */
+static void sse_drop(struct sse_client *c)
+{
+    const union MHD_ConnectionInfo *info;
+
+    if (c->req == NULL)
+        return;
+    info = MHD_get_connection_info(c->req->conn,
+                                   MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info != NULL)
+        shutdown(info->connect_fd, SHUT_RDWR);
+    c->ending = 1;
+    sse_wake(c);
+}
+
+/*
+ * libmicrohttpd does not watch the socket of a suspended connection, so a
+ * page that went away would keep its stream (and its place under the cap)
+ * until the next write. An event stream's client never sends anything
+ * after its request: a peek that finds the end of the stream means the
+ * peer closed it.
+ */
+static int sse_peer_gone(const struct sse_client *c)
+{
+    const union MHD_ConnectionInfo *info;
+    char byte;
+    ssize_t n;
+
+    if (c->req == NULL)
+        return 0;
+    info = MHD_get_connection_info(c->req->conn,
+                                   MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info == NULL)
+        return 0;
+    n = recv(info->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 ||
+           (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* Ends the streams of waiting clients whose peer has gone. */
+static void sse_sweep(struct sse_hub *hub)
+{
+    struct sse_client *c, *next;
+
+    for (c = hub->clients; c != NULL; c = next) {
+        next = c->nextc;
+        if (!c->ending && c->req != NULL && c->req->suspended &&
+            sse_peer_gone(c)) {
+            c->ending = 1;
+            sse_wake(c);
+        }
+    }
+}
+
+/*
+ * Every tick: closed peers are swept, idle clients get a keepalive
+ * comment, and a client stuck on a superseded frame for lag_ms is dropped.
+ */
+static void sse_on_timer(uv_timer_t *t)
+{
+    struct sse_hub *hub = t->data;
+    struct sse_client *c, *next;
+    uint64_t now = now_ms();
+
+    sse_sweep(hub);
+    for (c = hub->clients; c != NULL; c = next) {
+        next = c->nextc;
+        if (c->ending)
+            continue;
+        if (c->frame != NULL && c->frame->superseded_ms != 0 &&
+            now - c->frame->superseded_ms > hub->cfg.lag_ms) {
+            log_info("sse: dropping a client %u ms behind",
+                     (unsigned)(now - c->frame->superseded_ms));
+            hub->dropped++;
+            sse_drop(c);
+            continue;
+        }
+        if (c->frame == NULL && c->extra == NULL &&
+            now - c->last_sent_ms >= hub->cfg.keepalive_ms) {
+            c->extra = sse_keepalive;
+            c->extra_len = sizeof(sse_keepalive) - 1;
+            c->extra_off = 0;
+            sse_wake(c);
+        }
+    }
+}
+
+struct sse_hub *sse_hub_new(uv_loop_t *loop, const struct sse_hub_config *cfg)
+{
+    struct sse_hub *hub = xcalloc(1, sizeof(*hub));
+
+    hub->loop = loop;
+    hub->cfg = *cfg;
+    hub->retry_len = (size_t)snprintf(hub->retry, sizeof(hub->retry),
+                                      "retry: %u\n\n", cfg->retry_ms);
+    uv_timer_init(loop, &hub->timer);
+    hub->timer.data = hub;
+    uv_timer_start(&hub->timer, sse_on_timer, SSE_TICK_MS, SSE_TICK_MS);
+    return hub;
+}
+
+static void sse_on_hub_closed(uv_handle_t *h)
+{
+    struct sse_hub *hub = h->data;
+
+    sse_frame_unref(hub->current);
+    free(hub);
+}
+
+void sse_hub_free(struct sse_hub *hub)
+{
+    struct sse_client *c;
+
+    if (hub == NULL)
+        return;
+    /* Clients still listed lose their hub; their owners free them. */
+    while ((c = hub->clients) != NULL)
+        sse_client_unlink(c);
+    uv_close((uv_handle_t *)&hub->timer, sse_on_hub_closed);
+}
+
+unsigned sse_hub_clients(const struct sse_hub *hub)
+{
+    return hub->nclients;
+}
+
+int sse_hub_full(struct sse_hub *hub)
+{
+    struct sse_client *c;
+    unsigned open = 0;
+
+    if (hub->closing)
+        return 1;
+    if (hub->nclients < hub->cfg.max_clients)
+        return 0;
+    /* At the cap: first let go of the streams whose pages are gone. */
+    sse_sweep(hub);
+    for (c = hub->clients; c != NULL; c = c->nextc)
+        open += !c->ending;
+    return open >= hub->cfg.max_clients;
+}
+
+enum MHD_Result sse_hub_attach(struct sse_hub *hub, struct http_req *req)
+{
+    struct sse_client *c = xcalloc(1, sizeof(*c));
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    c->hub = hub;
+    c->req = req;
+    c->refs = 2;
+    c->extra = hub->retry;
+    c->extra_len = hub->retry_len;
+    c->last_sent_ms = now_ms();
+    if (hub->current != NULL)
+        c->frame = sse_frame_ref(hub->current);
+    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK_SIZE,
+                                             sse_read, c, sse_on_response_free);
+    if (resp == NULL) {
+        sse_frame_unref(c->frame);
+        free(c);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* Reverse proxies (nginx) must not buffer the stream. */
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    c->nextc = hub->clients;
+    if (hub->clients != NULL)
+        hub->clients->prev = c;
+    hub->clients = c;
+    hub->nclients++;
+    req->data = c;
+    req->data_free = sse_on_request_done;
+    ret =
+        http_send_response(req, 200, resp, "text/event-stream; charset=utf-8");
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f)
+{
+    struct sse_client *c;
+
+    if (hub->current != NULL) {
+        hub->current->superseded_ms = now_ms();
+        sse_frame_unref(hub->current);
+    }
+    hub->current = f;
+    for (c = hub->clients; c != NULL; c = c->nextc) {
+        if (c->frame == NULL) {
+            c->frame = sse_frame_ref(f);
+            c->off = 0;
+        } else {
+            /* Finish the event under way, then jump to the newest. */
+            sse_frame_unref(c->next);
+            c->next = sse_frame_ref(f);
+        }
+        sse_wake(c);
+    }
+}
+
+struct sse_frame *sse_hub_current(const struct sse_hub *hub)
+{
+    return hub->current;
+}
+
+void sse_hub_close(struct sse_hub *hub)
+{
+    struct sse_client *c;
+
+    hub->closing = 1;
+    uv_timer_stop(&hub->timer);
+    for (c = hub->clients; c != NULL; c = c->nextc) {
+        c->ending = 1;
+        sse_wake(c);
+    }
+}
+
+uint64_t sse_hub_dropped(const struct sse_hub *hub)
+{
+    return hub->dropped;
+}

@@ -1,0 +1,455 @@
+/*
+ * visualizer.c: routes, rendering and life cycle of the visualizer.
+ *
+ * The engine watcher says when the picture changed; the model is then
+ * rendered once (at most every VIZ_PUBLISH_MIN_MS), and the rendered frame
+ * is shared by GET /api/state and every event stream. A rendering equal to
+ * the previous one (generated_at aside) is dropped, so the periodic resync
+ * of an idle swarm sends nothing to the pages.
+ */
+#include "visualizer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+/* The page, compiled in by part5_embed() (generated visualizer_assets.c). */
+extern const unsigned char viz_asset_index_html[], viz_asset_app_js[],
+    viz_asset_style_css[], viz_asset_favicon_svg[];
+extern const size_t viz_asset_index_html_len, viz_asset_app_js_len,
+    viz_asset_style_css_len, viz_asset_favicon_svg_len;
+
+struct viz_asset {
+    const unsigned char *data;
+    const size_t *len;
+    const char *ctype;
+    char etag[24];
+};
+
+static struct viz_asset viz_assets[] = {
+    [VIZ_ROUTE_PAGE] = {viz_asset_index_html, &viz_asset_index_html_len,
+                        "text/html; charset=utf-8", ""},
+    [VIZ_ROUTE_APP_JS] = {viz_asset_app_js, &viz_asset_app_js_len,
+                          "text/javascript; charset=utf-8", ""},
+    [VIZ_ROUTE_STYLE_CSS] = {viz_asset_style_css, &viz_asset_style_css_len,
+                             "text/css; charset=utf-8", ""},
+    [VIZ_ROUTE_FAVICON] = {viz_asset_favicon_svg, &viz_asset_favicon_svg_len,
+                           "image/svg+xml", ""},
+};
+
+static const struct http_route viz_routes[] = {
+    {"", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_PAGE},
+    {"app.js", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_APP_JS},
+    {"style.css", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_STYLE_CSS},
+    {"favicon.svg", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_FAVICON},
+    {"api/state", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_STATE},
+    {"api/events", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_EVENTS},
+    {"healthz", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_HEALTHZ},
+};
+
+/* Characters a CTX_ROOT may hold: unreserved and sub-delims of RFC 3986. */
+static int viz_root_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:@/", c) != NULL;
+}
+
+int viz_root_normalise(
+    const char *in, char *out, size_t size, char *err, size_t errlen)
+{
+    size_t n = 0, seg;
+    const char *p;
+
+    if (in == NULL)
+        in = "";
+    if (strlen(in) > VIZ_ROOT_MAX || size < VIZ_ROOT_MAX + 2) {
+        snprintf(err, errlen, "invalid CTX_ROOT: longer than %d bytes",
+                 VIZ_ROOT_MAX);
+        return -1;
+    }
+    out[n++] = '/';
+    for (p = in; *p != '\0';) {
+        if (*p == '/') {
+            p++;
+            continue;
+        }
+        seg = strcspn(p, "/");
+        if ((seg == 1 && p[0] == '.') ||
+            (seg == 2 && p[0] == '.' && p[1] == '.')) {
+            snprintf(err, errlen,
+                     "invalid CTX_ROOT=\"%.60s\": \".\" and \"..\" are not "
+                     "allowed",
+                     in);
+            return -1;
+        }
+        for (size_t i = 0; i < seg; i++) {
+            if (!viz_root_char((unsigned char)p[i]) || p[i] == '\0') {
+                snprintf(err, errlen,
+                         "invalid CTX_ROOT=\"%.60s\": only letters, digits "
+                         "and -._~!$&'()*+,;=:@ may appear in a path prefix",
+                         in);
+                return -1;
+            }
+        }
+        memcpy(out + n, p, seg);
+        n += seg;
+        out[n++] = '/';
+        p += seg;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+unsigned viz_route(const char *root,
+                   const char *method,
+                   const char *path,
+                   enum viz_route *route)
+{
+    size_t rootlen = strlen(root);
+    unsigned status;
+    int id = 0;
+
+    if (rootlen > 1 && strlen(path) == rootlen - 1 &&
+        strncmp(path, root, rootlen - 1) == 0)
+        return http_method_bit(method) == HTTP_OTHER ? 405 : 301;
+    if (strncmp(path, root, rootlen) != 0)
+        return 404;
+    status =
+        http_route_match(viz_routes, sizeof(viz_routes) / sizeof(viz_routes[0]),
+                         method, path + rootlen, &id);
+    if (status == 200)
+        *route = (enum viz_route)id;
+    return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rendering and publishing                                            */
+/* ------------------------------------------------------------------ */
+
+/* CPU time of the process in ms, for the debug log of each rendering. */
+static double viz_cpu_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * Renders the model into a new frame and publishes it, unless it is the
+ * same as the current one.
+ */
+static void viz_render(struct visualizer *v)
+{
+    struct docker_model m;
+    struct buf b = BUF_INIT;
+    struct sse_frame *f;
+    char when[32];
+    size_t body_off = 0, len;
+    double t0 = viz_cpu_ms();
+    char *data;
+
+    v->rendered_generation = engine_generation(v->engine);
+    engine_model(v->engine, &m);
+    docker_iso_time((long long)time(NULL), when, sizeof(when));
+    buf_reserve(&b, v->last_render_len + 4096);
+    buf_append_str(&b, SSE_STATE_PREFIX);
+    if (docker_model_json(&m, when, &b, &body_off) != 0) {
+        log_errorx("cannot render the model");
+        buf_free(&b);
+        return;
+    }
+    body_off -= sizeof(SSE_STATE_PREFIX) - 1;
+    buf_append(&b, "\n\n", 2);
+    v->renders++;
+    v->last_render_len = b.len;
+    data = buf_steal(&b, &len);
+    f = sse_frame_new(data, len, body_off);
+    if (sse_frame_same(f, sse_hub_current(v->hub))) {
+        sse_frame_unref(f);
+        log_debug("model unchanged (%.1f ms)", viz_cpu_ms() - t0);
+        return;
+    }
+    v->frames++;
+    v->last_publish_ms = now_ms();
+    sse_hub_publish(v->hub, f);
+    log_debug("model published: %zu bytes, %u streams, %.1f ms of CPU", len,
+              sse_hub_clients(v->hub), viz_cpu_ms() - t0);
+}
+
+static void viz_on_publish(uv_timer_t *t)
+{
+    struct visualizer *v = t->data;
+
+    if (v->stopping)
+        return;
+    viz_render(v);
+}
+
+/* The engine's picture changed: render soon, at most every 200 ms. */
+static void viz_on_engine_change(void *arg)
+{
+    struct visualizer *v = arg;
+    uint64_t now = now_ms(), delay = 0;
+
+    if (v->stopping || uv_is_active((uv_handle_t *)&v->publish))
+        return;
+    if (now - v->last_publish_ms < VIZ_PUBLISH_MIN_MS)
+        delay = VIZ_PUBLISH_MIN_MS - (now - v->last_publish_ms);
+    uv_timer_start(&v->publish, viz_on_publish, delay, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Handlers                                                            */
+/* ------------------------------------------------------------------ */
+
+/* 64-bit FNV-1a of an asset, as its ETag. */
+static void viz_etag(struct viz_asset *a)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t i;
+
+    for (i = 0; i < *a->len; i++) {
+        h ^= a->data[i];
+        h *= 0x100000001b3ULL;
+    }
+    snprintf(a->etag, sizeof(a->etag), "\"%016llx\"", (unsigned long long)h);
+}
+
+static enum MHD_Result viz_send_asset(struct http_req *req, enum viz_route r)
+{
+    const struct viz_asset *a = &viz_assets[r];
+    const char *inm;
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    unsigned status = 200;
+
+    inm = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                      MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (inm != NULL && strstr(inm, a->etag) != NULL)
+        status = 304;
+    resp = MHD_create_response_from_buffer(
+        status == 304 ? 0 : *a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    ret = http_send_response(req, status, resp, a->ctype);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void viz_frame_release(void *cls)
+{
+    sse_frame_unref(cls);
+}
+
+/* GET /api/state: the current frame's JSON, shared, not copied. */
+static enum MHD_Result viz_send_state(struct visualizer *v,
+                                      struct http_req *req)
+{
+    struct sse_frame *f = sse_hub_current(v->hub);
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    if (f == NULL)
+        return http_send_error(req, 503);
+    sse_frame_ref(f);
+    resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        f->json_len, f->data + f->json_off, viz_frame_release, f);
+    if (resp == NULL) {
+        sse_frame_unref(f);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    ret = http_send_response(req, 200, resp, "application/json");
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result viz_redirect(struct visualizer *v, struct http_req *req)
+{
+    static const char body[] = "301 Moved Permanently\n";
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+                                           MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, v->root);
+    ret = http_send_response(req, 301, resp, "text/plain; charset=utf-8");
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Basic authentication, when configured. Returns 1 when allowed. */
+static int viz_authorized(struct visualizer *v, struct http_req *req)
+{
+    char *user, *pass = NULL;
+    int ok;
+
+    if (v->auth == NULL)
+        return 1;
+    user = MHD_basic_auth_get_username_password(req->conn, &pass);
+    ok = auth_check(v->auth, user, pass);
+    if (pass != NULL) {
+        explicit_bzero(pass, strlen(pass));
+        MHD_free(pass);
+    }
+    if (user != NULL)
+        MHD_free(user);
+    return ok;
+}
+
+static enum MHD_Result viz_handle(void *cls, struct http_req *req)
+{
+    struct visualizer *v = cls;
+    enum viz_route route = VIZ_ROUTE_PAGE;
+    unsigned status;
+
+    status = viz_route(v->root, req->method, req->url, &route);
+    if (status == 301)
+        return viz_redirect(v, req);
+    if (status != 200)
+        return http_send_error(req, status);
+    if (route == VIZ_ROUTE_HEALTHZ)
+        return http_send(req, 200, "text/plain; charset=utf-8", "ok\n", 3,
+                         MHD_RESPMEM_PERSISTENT);
+    if (!viz_authorized(v, req))
+        return http_send_unauthorized(req, "visualizer");
+    switch (route) {
+    case VIZ_ROUTE_STATE: return viz_send_state(v, req);
+    case VIZ_ROUTE_EVENTS:
+        if (http_method_bit(req->method) == HTTP_HEAD)
+            return http_send(req, 200, "text/event-stream; charset=utf-8", "",
+                             0, MHD_RESPMEM_PERSISTENT);
+        if (sse_hub_full(v->hub)) {
+            log_warnx("event streams: %u open, refusing another",
+                      sse_hub_clients(v->hub));
+            return http_send_error(req, 503);
+        }
+        return sse_hub_attach(v->hub, req);
+    default: return viz_send_asset(req, route);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+/* ------------------------------------------------------------------ */
+
+static void viz_on_drained(void *arg)
+{
+    struct visualizer *v = arg;
+
+    log_info("stopped: %u requests still open; %llu renderings, %llu "
+             "frames published",
+             http_in_flight(v->srv), (unsigned long long)v->renders,
+             (unsigned long long)v->frames);
+    http_server_free(v->srv);
+    v->srv = NULL;
+    sse_hub_free(v->hub);
+    v->hub = NULL;
+    engine_free(v->engine);
+    v->engine = NULL;
+    auth_free(v->auth);
+    v->auth = NULL;
+    uv_close((uv_handle_t *)&v->publish, NULL);
+    shutdown_watch_close(&v->sw);
+}
+
+/*
+ * SIGTERM: no new connections, event streams end now (their pages will
+ * reconnect to another replica or to this one restarted), requests in
+ * flight finish within a short grace period.
+ */
+static void viz_on_signal(void *arg, int signum)
+{
+    struct visualizer *v = arg;
+
+    (void)signum;
+    v->stopping = 1;
+    uv_timer_stop(&v->publish);
+    sse_hub_close(v->hub);
+    http_server_drain(v->srv, 5000, viz_on_drained, v);
+}
+
+int visualizer_start(struct visualizer *v,
+                     uv_loop_t *loop,
+                     const struct visualizer_config *cfg,
+                     char *err,
+                     size_t errlen)
+{
+    struct http_server_config hc;
+    struct engine_config ec;
+    struct sse_hub_config sc;
+    size_t i;
+
+    memset(v, 0, sizeof(*v));
+    v->loop = loop;
+    if (viz_root_normalise(cfg->ctx_root, v->root, sizeof(v->root), err,
+                           errlen) != 0)
+        return -1;
+    v->rootlen = strlen(v->root);
+    for (i = 0; i < sizeof(viz_assets) / sizeof(viz_assets[0]); i++)
+        if (viz_assets[i].data != NULL)
+            viz_etag(&viz_assets[i]);
+
+    if (cfg->auth_file != NULL && cfg->auth_file[0] != '\0') {
+        char aerr[256];
+
+        v->auth = auth_load(cfg->auth_file, aerr, sizeof(aerr));
+        if (v->auth == NULL) {
+            snprintf(err, errlen, "VISUALIZER_AUTH_FILE: %s", aerr);
+            return -1;
+        }
+    }
+
+    memset(&ec, 0, sizeof(ec));
+    ec.docker_host = cfg->docker_host;
+    if (docker_endpoint_parse(cfg->docker_host, &ec.ep, err, errlen) != 0)
+        goto err;
+    v->engine = engine_new(loop, &ec, viz_on_engine_change, v, err, errlen);
+    if (v->engine == NULL)
+        goto err;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.max_clients = (unsigned)cfg->max_clients;
+    sc.keepalive_ms = 15000;
+    sc.lag_ms = 30000;
+    sc.retry_ms = 2000;
+    v->hub = sse_hub_new(loop, &sc);
+
+    memset(&hc, 0, sizeof(hc));
+    hc.host = cfg->host;
+    hc.port = cfg->port;
+    /* Streams plus page loads; each stream holds one connection. */
+    hc.conn_limit = (unsigned)cfg->max_clients + 256;
+    /* Room for libmicrohttpd's 16 KiB stream buffer and the headers. */
+    hc.conn_memory = 32 * 1024;
+    hc.csp = VIZ_CSP;
+    hc.handler = viz_handle;
+    hc.cls = v;
+    v->srv = http_server_new(loop, &hc, err, errlen);
+    if (v->srv == NULL)
+        goto err;
+
+    uv_timer_init(loop, &v->publish);
+    v->publish.data = v;
+    /* A first picture ("connecting ..."), so /api/state answers at once. */
+    viz_render(v);
+    engine_start(v->engine);
+    shutdown_watch_start(loop, &v->sw, viz_on_signal, v);
+    return 0;
+err:
+    engine_free(v->engine);
+    v->engine = NULL;
+    sse_hub_free(v->hub);
+    v->hub = NULL;
+    auth_free(v->auth);
+    v->auth = NULL;
+    return -1;
+}

@@ -1,0 +1,100 @@
+/*
+ * visualizer.h: the visualizer service: its HTTP routes (see
+ * docs/visualizer-api.md), the engine watcher and the event-stream hub,
+ * all on one libuv loop.
+ */
+#ifndef PART5_VISUALIZER_H
+#define PART5_VISUALIZER_H
+
+#include <stddef.h>
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "auth.h"
+#include "engine.h"
+#include "http.h"
+#include "log.h"
+#include "shutdown.h"
+#include "sse.h"
+
+#define VIZ_ROOT_MAX 200
+
+struct visualizer_config {
+    const char *host;        /* bind address, NULL or "" for all */
+    int port;                /* 8080 */
+    const char *ctx_root;    /* CTX_ROOT as given, or NULL */
+    const char *docker_host; /* DOCKER_HOST */
+    const char *auth_file;   /* VISUALIZER_AUTH_FILE, or NULL */
+    int max_clients;         /* event streams at once */
+    int log_level;           /* enum log_level */
+};
+
+/* The routes below the root. */
+enum viz_route {
+    VIZ_ROUTE_PAGE,
+    VIZ_ROUTE_APP_JS,
+    VIZ_ROUTE_STYLE_CSS,
+    VIZ_ROUTE_FAVICON,
+    VIZ_ROUTE_STATE,
+    VIZ_ROUTE_EVENTS,
+    VIZ_ROUTE_HEALTHZ,
+};
+
+/* The Content-Security-Policy of every HTML response (the contract's). */
+#define VIZ_CSP                                                                \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src "        \
+    "'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "  \
+    "frame-ancestors 'none'"
+
+/* Publish at most this often (the contract: about five a second). */
+#define VIZ_PUBLISH_MIN_MS 200
+
+struct visualizer {
+    uv_loop_t *loop;
+    struct http_server *srv;
+    struct engine *engine;
+    struct sse_hub *hub;
+    struct auth *auth;
+    struct shutdown_watch sw;
+    char root[VIZ_ROOT_MAX + 2]; /* "/" or "/prefix/" */
+    size_t rootlen;
+    uv_timer_t publish;
+    uint64_t last_publish_ms;
+    uint64_t rendered_generation;
+    size_t last_render_len;
+    uint64_t renders, frames;
+    int stopping;
+};
+
+/*
+ * Normalises CTX_ROOT into out (size bytes): a leading and a trailing '/',
+ * no empty, "." or ".." segments, only URL path characters. NULL or ""
+ * gives "/". Returns 0, or -1 with a message in err naming CTX_ROOT.
+ */
+int viz_root_normalise(
+    const char *in, char *out, size_t size, char *err, size_t errlen);
+
+/*
+ * Routes a request path (as libmicrohttpd gives it: decoded, no query)
+ * below root. Returns 200 with *route set, 301 when path is the root
+ * without its final slash, 405 for a method other than GET or HEAD, and
+ * 404 for everything else.
+ */
+unsigned viz_route(const char *root,
+                   const char *method,
+                   const char *path,
+                   enum viz_route *route);
+
+/*
+ * Starts the service on loop: reads the credentials file, listens, and
+ * starts watching the engine. Returns 0, or -1 with a message in err.
+ * SIGTERM drains it; the loop then ends.
+ */
+int visualizer_start(struct visualizer *v,
+                     uv_loop_t *loop,
+                     const struct visualizer_config *cfg,
+                     char *err,
+                     size_t errlen);
+
+#endif

@@ -1,0 +1,712 @@
+"""Integration tests of the visualizer server against the real Docker engine
+in swarm mode (fixture "docker").
+
+The visualizer talks to the engine through a small recording proxy on a
+unix socket of our own (EngineProxy): it forwards bytes to the real
+/var/run/docker.sock and logs each request line, so the tests can prove
+which requests the visualizer sent, and can take the engine "away" and
+bring it back without stopping the shared dockerd.
+
+Everything this test creates is named vizt-it-<random> and removed at the
+end. Run: ctest -L docker -R visualizer --output-on-failure
+"""
+
+import json
+import os
+import queue
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from part5test import (Proc, binary, check, free_port, http_get, raw_request,
+                       run, step, wait_until)
+
+ENGINE_SOCK = "/var/run/docker.sock"
+PREFIX = "vizt-it-" + secrets.token_hex(3)
+IMAGE = "vizt-sleep:1"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src "
+       "'self' data:; connect-src 'self'; base-uri 'none'; form-action "
+       "'none'; frame-ancestors 'none'")
+# Every request the visualizer may send: method and path, exactly.
+ALLOWED = {
+    "GET /_ping", "GET /version", "GET /info", "GET /nodes", "GET /services",
+    "GET /tasks", "GET /containers/json?all=1",
+    "GET /events?filters=%7B%22type%22%3A%5B%22service%22%2C%22node%22"
+    "%2C%22container%22%5D%7D",
+}
+
+
+def docker(*args, timeout=60, check_rc=True):
+    r = subprocess.run(["docker", *args], capture_output=True, text=True,
+                       timeout=timeout)
+    if check_rc and r.returncode != 0:
+        raise RuntimeError(f"docker {' '.join(args)}: {r.stderr.strip()}")
+    return r.stdout.strip()
+
+
+class EngineProxy:
+    """A unix socket that forwards to the real engine and records request
+    lines. stop() closes it and every connection through it (the engine
+    seems gone); start() opens it again at the same path."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lines = []
+        self.lock = threading.Lock()
+        self.conns = []
+        self.lsock = None
+        self.start()
+
+    def start(self):
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.lsock.bind(self.path)
+        self.lsock.listen(64)
+        self.running = True
+        threading.Thread(target=self._accept, args=(self.lsock,),
+                         daemon=True).start()
+
+    def stop(self):
+        self.running = False
+        try:
+            self.lsock.close()
+        except OSError:
+            pass
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for s in conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def requests(self):
+        with self.lock:
+            return list(self.lines)
+
+    def _accept(self, lsock):
+        while self.running:
+            try:
+                c, _ = lsock.accept()
+            except OSError:
+                return
+            try:
+                u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                u.connect(ENGINE_SOCK)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.conns += [c, u]
+            threading.Thread(target=self._up, args=(c, u),
+                             daemon=True).start()
+            threading.Thread(target=self._down, args=(u, c),
+                             daemon=True).start()
+
+    def _up(self, c, u):
+        """Client to engine: log each request's line, forward its bytes."""
+        buf = b""
+        try:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    break
+                buf += data
+                while b"\r\n\r\n" in buf:
+                    head, buf = buf.split(b"\r\n\r\n", 1)
+                    line = head.split(b"\r\n", 1)[0].decode("latin-1")
+                    method, path = line.split(" ")[:2]
+                    with self.lock:
+                        self.lines.append(f"{method} {path}")
+                    u.sendall(head + b"\r\n\r\n")
+                    # A body (there should be none) is logged and passed on.
+                    for h in head.split(b"\r\n")[1:]:
+                        if h.lower().startswith(b"content-length:"):
+                            with self.lock:
+                                self.lines.append("BODY " + h.decode())
+        except OSError:
+            pass
+        finally:
+            for s in (c, u):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def _down(self, u, c):
+        try:
+            while True:
+                data = u.recv(65536)
+                if not data:
+                    break
+                c.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (c, u):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+class Events:
+    """An EventSource-like reader of /api/events in a thread: every state
+    event lands in a queue with the time it arrived."""
+
+    def __init__(self, port, path="/api/events", headers=b""):
+        self.q = queue.Queue()
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\n"
+                          b"Host: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                          + headers + b"\r\n")
+        self.head = b""
+        self.closed = threading.Event()
+        self.raw = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        buf = b""
+        try:
+            while b"\r\n\r\n" not in buf:
+                d = self.sock.recv(65536)
+                if not d:
+                    return
+                buf += d
+            self.head, buf = buf.split(b"\r\n\r\n", 1)
+            body = b""
+            # Chunked transfer: size line, data, CRLF.
+            while True:
+                while b"\r\n" not in buf:
+                    d = self.sock.recv(65536)
+                    if not d:
+                        return
+                    buf += d
+                size_line, buf = buf.split(b"\r\n", 1)
+                size = int(size_line.split(b";")[0], 16)
+                if size == 0:
+                    return
+                while len(buf) < size + 2:
+                    d = self.sock.recv(65536)
+                    if not d:
+                        return
+                    buf += d
+                body += buf[:size]
+                buf = buf[size + 2:]
+                while b"\n\n" in body:
+                    ev, body = body.split(b"\n\n", 1)
+                    self.raw.append(ev)
+                    self._event(ev)
+        except OSError:
+            pass
+        finally:
+            self.closed.set()
+
+    def _event(self, ev):
+        name, data = None, None
+        for line in ev.split(b"\n"):
+            if line.startswith(b"event: "):
+                name = line[7:].decode()
+            elif line.startswith(b"data: "):
+                data = line[6:]
+        if name == "state" and data is not None:
+            self.q.put((time.monotonic(), json.loads(data)))
+
+    def wait_for(self, pred, timeout, what):
+        """The first state, within timeout, for which pred is true."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no state with {what} within "
+                                     f"{timeout}s")
+            try:
+                t, state = self.q.get(timeout=left)
+            except queue.Empty:
+                continue
+            if pred(state):
+                return t, state
+
+    def close(self):
+        # shutdown() first: close() alone does not end a connection another
+        # thread is blocked reading from.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def service_tasks(state, service, desired="running"):
+    return [t for n in state["nodes"] for t in n["tasks"]
+            if t["service"] == service and t["desired_state"] == desired]
+
+
+class Viz:
+    """A visualizer of our own, on a free port, reading the engine through
+    a recording proxy."""
+
+    def __init__(self, env=None, proxy=True):
+        self.dir = tempfile.mkdtemp(prefix="vizt-")
+        self.proxy = EngineProxy(os.path.join(self.dir, "engine.sock")) \
+            if proxy else None
+        self.port = free_port()
+        e = {"PORT": str(self.port), "LOG_LEVEL": "debug"}
+        if self.proxy:
+            e["DOCKER_HOST"] = "unix://" + self.proxy.path
+        e.update(env or {})
+        self.proc = Proc([binary("visualizer")], env=e, name="visualizer",
+                         logdir=self.dir)
+        self.proc.wait_log(r"listening on", 10)
+
+    def state(self, path="/api/state", headers=None, quiet=False):
+        r = http_get(self.port, path, headers=headers)
+        if quiet and r.status == 200:
+            return json.loads(r.body)
+        check(r.status == 200, f"GET {path} answers 200 ({r.status})")
+        return json.loads(r.body)
+
+    def wait_picture(self, timeout=10):
+        """Waits until the engine is connected and the nodes are known."""
+        def ready():
+            s = self.state(quiet=True)
+            return s if s["engine"]["connected"] and s["nodes"] else None
+        return wait_until(ready, timeout, what="a first picture")
+
+    def stop(self):
+        """Stops it with SIGTERM; it must exit 0 with no sanitizer report
+        (CI runs this under ASan and UBSan)."""
+        rc = self.proc.stop()
+        if self.proxy:
+            self.proxy.stop()
+        with open(self.proc.logpath, errors="replace") as f:
+            out = f.read()
+        bad = rc != 0 or "Sanitizer" in out or "runtime error" in out
+        if bad:
+            print(out[-3000:])
+            if sys.exc_info()[0] is None:
+                check(False, f"visualizer exited {rc} cleanly")
+        elif sys.exc_info()[0] is None:
+            # Logs are kept only when something went wrong.
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return rc
+
+
+def ensure_image():
+    if docker("images", "-q", IMAGE):
+        return
+    step(f"building {IMAGE} (debian:bookworm-slim, sleep infinity)")
+    d = tempfile.mkdtemp(prefix="vizt-img-")
+    with open(os.path.join(d, "Dockerfile"), "w") as f:
+        f.write('FROM debian:bookworm-slim\nCMD ["sleep", "infinity"]\n')
+    docker("build", "-q", "-t", IMAGE, d, timeout=300)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def ensure_swarm():
+    r = subprocess.run(["docker", "swarm", "init", "--advertise-addr",
+                        "127.0.0.1"], capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0 and "already part of a swarm" not in r.stderr:
+        raise RuntimeError("docker swarm init: " + r.stderr)
+
+
+def create_service(name, replicas, *extra):
+    docker("service", "create", "-d", "-q", "--name", name, "--init",
+           "--stop-grace-period", "1s", "--replicas", str(replicas),
+           *extra, IMAGE, timeout=60)
+
+
+def remove_services():
+    names = docker("service", "ls", "-q", "--filter", f"name={PREFIX}")
+    for sid in names.split():
+        docker("service", "rm", sid, check_rc=False)
+
+
+# --------------------------------------------------------------------------
+
+
+def test_state_and_live_scale():
+    """/api/state shows the node and our service's tasks; a scale shows up
+    through the event stream within 2 s."""
+    svc = f"{PREFIX}-web"
+    step(f"service {svc} with 1 replica, labelled as a stack")
+    create_service(svc, 1, "--label", f"com.docker.stack.namespace={PREFIX}",
+                   "--container-label",
+                   f"com.docker.stack.namespace={PREFIX}")
+    v = Viz()
+    try:
+        ev = Events(v.port)
+        step("the stream shows the task running")
+        ev.wait_for(lambda s: any(t["state"] == "running" for t in
+                                  service_tasks(s, svc)), 60,
+                    f"{svc} running")
+        st = v.state()
+        check(st["version"] == 1 and st["swarm"] is True, "swarm mode")
+        check(st["engine"]["connected"] is True and
+              st["engine"]["api_version"], "engine connected, API known")
+        me = [n for n in st["nodes"] if n["role"] == "manager" and
+              n["leader"]]
+        check(len(me) >= 1 and me[0]["status"] == "ready",
+              "the leader manager is listed and ready")
+        tasks = service_tasks(st, svc)
+        check(len(tasks) == 1 and tasks[0]["stack"] == PREFIX and
+              tasks[0]["image"] == IMAGE and tasks[0]["slot"] == 1,
+              f"one task with stack, image and slot: {tasks}")
+        s = [x for x in st["services"] if x["name"] == svc]
+        check(len(s) == 1 and s[0]["replicas"] == 1 and
+              s[0]["mode"] == "replicated", "the service with replicas=1")
+
+        step("docker service scale to 3, watched on the stream")
+        t0 = time.monotonic()
+        docker("service", "scale", "-d", f"{svc}=3")
+        t_cli = time.monotonic()
+        t, st = ev.wait_for(lambda s: len(service_tasks(s, svc)) == 3, 2.0,
+                            "3 tasks meant to run")
+        print(f"    scale seen {t - t0:.3f}s after starting the CLI "
+              f"({t - t_cli:.3f}s after it returned)")
+        check(t - t0 < 2.0, "the scale shows within 2 s")
+        t, st = ev.wait_for(lambda s: sum(
+            1 for x in service_tasks(s, svc) if x["state"] == "running") == 3,
+            30, "3 running")
+        check(True, "all three run")
+        step("scale back to 1: two tasks are shut down")
+        t0 = time.monotonic()
+        docker("service", "scale", "-d", f"{svc}=1")
+        t, st = ev.wait_for(lambda s: len(service_tasks(s, svc)) == 1, 2.0,
+                            "1 task meant to run")
+        check(t - t0 < 2.0, f"scale-down shows in {t - t0:.3f}s")
+        ev.close()
+        reqs = v.proxy.requests()
+        bad = [r for r in reqs if r not in ALLOWED]
+        check(not bad, f"only the fixed GET requests reached the engine "
+              f"({len(reqs)} requests; unexpected: {bad})")
+    finally:
+        v.stop()
+        docker("service", "rm", svc, check_rc=False)
+
+
+def test_failed_tasks_and_no_secrets():
+    """A service whose image does not exist shows rejected tasks with the
+    engine's error; no response carries SWMTKN, Env or Args."""
+    bad = f"{PREFIX}-noimage"
+    sec = f"{PREFIX}-secret"
+    step(f"{bad}: image that does not exist; {sec}: env and args")
+    docker("service", "create", "-d", "-q", "--name", bad,
+           f"{PREFIX}-does-not-exist:1")
+    create_service(sec, 1, "--env", "SECRET_TOKEN=hunter2-must-not-leak",
+                   "--label", "x=<img src=x onerror=alert(1)>")
+    v = Viz()
+    try:
+        ev = Events(v.port)
+        _, st = ev.wait_for(lambda s: any(
+            t["state"] == "rejected" for t in service_tasks(s, bad, "shutdown")
+            + service_tasks(s, bad)), 60, "a rejected task")
+        rej = [t for n in st["nodes"] for t in n["tasks"]
+               if t["service"] == bad and t["state"] == "rejected"]
+        check(rej and "No such image" in (rej[0]["error"] or ""),
+              f"the rejected task says why: {rej[0]['error']!r}")
+        ev.wait_for(lambda s: service_tasks(s, sec), 30, f"{sec} listed")
+        bodies = [raw_request(v.port, f"GET {p} HTTP/1.1\r\nHost: x\r\n"
+                              "Connection: close\r\n\r\n".encode())
+                  for p in ("/", "/app.js", "/style.css", "/favicon.svg",
+                            "/api/state", "/healthz", "/swarm",
+                            "/api/../swarm", "/v1.41/swarm")]
+        bodies += ev.raw
+        ev.close()
+        for needle in (b"SWMTKN", b"hunter2", b"SECRET_TOKEN", b"JoinTokens",
+                       b"onerror=alert(1)"):
+            check(not any(needle in b for b in bodies),
+                  f"no response contains {needle.decode()}")
+    finally:
+        v.stop()
+        docker("service", "rm", bad, sec, check_rc=False)
+
+
+def test_no_passthrough():
+    """Paths that the original visualizer passed to the engine get 404 and
+    cause no engine request."""
+    v = Viz()
+    try:
+        v.wait_picture()
+        time.sleep(0.5)
+        before = len(v.proxy.requests())
+        paths = ["/api/../swarm", "/apis/swarm", "/%2e%2e/swarm", "//swarm",
+                 "/swarm", "/v1.41/swarm", "/api/state/../../swarm",
+                 "/containers/json", "/api/swarm", "/info", "/_ping",
+                 "/api/..%2fswarm", "/%2fswarm", "/api/state%2f..%2f..%2fswarm"]
+        for p in paths:
+            r = raw_request(v.port, f"GET {p} HTTP/1.1\r\nHost: x\r\n"
+                            "Connection: close\r\n\r\n".encode())
+            status = r.split(b" ", 2)[1] if r.startswith(b"HTTP/1.1") else b"?"
+            check(status == b"404", f"GET {p} -> 404 ({status.decode()})")
+        for m in ("POST", "PUT", "DELETE"):
+            r = http_get(v.port, "/api/state", method=m, body=b"{}")
+            check(r.status == 405 and r.header("Allow") == "GET, HEAD",
+                  f"{m} /api/state -> 405 with Allow")
+        after = v.proxy.requests()[before:]
+        # Only the background's fixed requests may appear (a resync).
+        check(all(r in ALLOWED for r in after) and
+              not any("swarm" in r for r in after),
+              f"no engine request from those paths ({after})")
+        check(all(r in ALLOWED for r in v.proxy.requests()),
+              "the engine saw only the fixed GET requests")
+    finally:
+        v.stop()
+
+
+def test_requests_independent_of_pages():
+    """Ten open pages and fifty /api/state requests cost no engine
+    request: the engine is read once for everyone."""
+    v = Viz()
+    try:
+        v.wait_picture()
+        time.sleep(1)
+        before = len(v.proxy.requests())
+        t0 = time.monotonic()
+        streams = [Events(v.port) for _ in range(10)]
+        for s in streams:
+            s.wait_for(lambda st: True, 5, "the first state")
+        for _ in range(50):
+            http_get(v.port, "/api/state")
+        elapsed = time.monotonic() - t0
+        after = v.proxy.requests()[before:]
+        # At most one periodic resync (4 requests) can fall in the window.
+        check(len(after) <= 4 * (1 + int(elapsed // 15)),
+              f"{len(after)} engine requests for 10 pages and 50 reads in "
+              f"{elapsed:.1f}s: {after}")
+        for s in streams:
+            s.close()
+    finally:
+        v.stop()
+
+
+def test_engine_away_and_back():
+    """The engine goes away (the proxy closes): the model says so with a
+    reason and keeps the last picture; it comes back: connected again."""
+    v = Viz()
+    try:
+        ev = Events(v.port)
+        _, st = ev.wait_for(lambda s: s["engine"]["connected"] and s["nodes"],
+                            10, "connected with nodes")
+        nodes = len(st["nodes"])
+        step("the engine disappears")
+        t0 = time.monotonic()
+        v.proxy.stop()
+        t, st = ev.wait_for(lambda s: not s["engine"]["connected"], 5,
+                            "engine.connected false")
+        err = st["engine"]["error"] or ""
+        print(f"    noticed after {t - t0:.2f}s: {err}")
+        check("cannot reach the Docker engine" in err or
+              "closed" in err, "the error says why")
+        check(len(st["nodes"]) == nodes, "the last picture stays")
+        check(v.proc.alive(), "the visualizer keeps running")
+        r = http_get(v.port, "/healthz")
+        check(r.status == 200, "healthz still 200")
+        time.sleep(1.5)
+        step("the engine is back")
+        t0 = time.monotonic()
+        v.proxy.start()
+        t, st = ev.wait_for(lambda s: s["engine"]["connected"], 15,
+                            "engine.connected true again")
+        print(f"    reconnected {t - t0:.2f}s after the engine came back")
+        check(st["engine"]["error"] is None and st["nodes"],
+              "connected, no error, nodes listed")
+        ev.close()
+        out = v.proc.output()
+        check("lost the engine" in out and "connected to the engine" in out,
+              "the log tells the story")
+    finally:
+        v.stop()
+
+
+def test_engine_missing_at_start():
+    """No socket at all: the model explains, the server serves anyway."""
+    sock = f"/tmp/{PREFIX}-nothing.sock"
+    v = Viz(env={"DOCKER_HOST": "unix://" + sock}, proxy=False)
+    try:
+        def failed():
+            s = v.state(quiet=True)
+            return s if "No such file" in (s["engine"]["error"] or "") \
+                else None
+        st = wait_until(failed, 5, what="an error about the socket")
+        check(st["engine"]["connected"] is False and sock in
+              st["engine"]["error"] and "mount" in st["engine"]["error"],
+              f"error names the socket and the fix: {st['engine']['error']}")
+        check(st["nodes"] == [] and st["containers"] == [], "nothing listed")
+        r = http_get(v.port, "/")
+        check(r.status == 200, "the page is served")
+    finally:
+        v.stop()
+
+
+def test_http_details():
+    """CSP, keep-alive, HEAD, ETag, SSE headers, the stream cap."""
+    v = Viz(env={"VISUALIZER_MAX_CLIENTS": "2"})
+    try:
+        r = http_get(v.port, "/")
+        check(r.status == 200 and r.header("Content-Security-Policy") == CSP,
+              "the page carries the contract's CSP")
+        check(r.header("Connection") != "close", "no Connection: close")
+        etag = r.header("ETag")
+        r = http_get(v.port, "/", headers={"If-None-Match": etag})
+        check(r.status == 304, "If-None-Match -> 304")
+        for p, ct in (("/app.js", "text/javascript"), ("/style.css",
+                      "text/css"), ("/favicon.svg", "image/svg+xml"),
+                      ("/api/state", "application/json")):
+            r = http_get(v.port, p)
+            check(r.status == 200 and r.header("Content-Type").startswith(ct),
+                  f"{p}: {ct}")
+            r = http_get(v.port, p, method="HEAD")
+            check(r.status == 200 and r.body == b"", f"HEAD {p}: no body")
+        r = http_get(v.port, "/api/state")
+        check(r.header("Cache-Control") == "no-store", "state is no-store")
+        a, b = Events(v.port), Events(v.port)
+        a.wait_for(lambda s: True, 5, "a first state")
+        b.wait_for(lambda s: True, 5, "a first state")
+        head = a.head.decode()
+        check("text/event-stream" in head and "no-store" in head and
+              "chunked" in head.lower(), "stream headers")
+        check(a.raw[0] == b"retry: 2000", "the stream starts with retry")
+        r = http_get(v.port, "/api/events", timeout=5)
+        check(r.status == 503, "a third stream is refused (cap 2)")
+        a.close()
+        wait_until(lambda: http_get(v.port, "/api/events",
+                                    method="HEAD").status == 200, 5,
+                   what="HEAD on the stream")
+        c = Events(v.port)
+        c.wait_for(lambda s: True, 5, "a stream once a slot is free")
+        b.close()
+        c.close()
+    finally:
+        v.stop()
+
+
+def test_auth_and_prefix():
+    """Basic auth from a file (healthz exempt) and a CTX_ROOT prefix."""
+    d = tempfile.mkdtemp(prefix="vizt-auth-")
+    creds = os.path.join(d, "creds")
+    with open(creds, "w") as f:
+        f.write("# users\nteacher:class room:42\n")
+    v = Viz(env={"VISUALIZER_AUTH_FILE": creds, "CTX_ROOT": "/viz"})
+    try:
+        import base64
+        good = {"Authorization": "Basic " + base64.b64encode(
+            b"teacher:class room:42").decode()}
+        bad = {"Authorization": "Basic " + base64.b64encode(
+            b"teacher:class room:43").decode()}
+        r = http_get(v.port, "/viz/")
+        check(r.status == 401 and r.header("WWW-Authenticate").startswith(
+            "Basic realm="), "no credentials -> 401 with a Basic challenge")
+        check(http_get(v.port, "/viz/", headers=bad).status == 401,
+              "wrong password -> 401")
+        check(http_get(v.port, "/viz/api/events", headers=bad).status == 401,
+              "the stream needs credentials too")
+        r = http_get(v.port, "/viz/", headers=good)
+        check(r.status == 200 and b"<html" in r.body, "right password -> page")
+        check(http_get(v.port, "/viz/healthz").status == 200,
+              "healthz needs no credentials")
+        r = http_get(v.port, "/viz")
+        check(r.status == 301 and r.header("Location") == "/viz/",
+              "/viz -> 301 /viz/")
+        check(http_get(v.port, "/api/state", headers=good).status == 404,
+              "outside the prefix: 404")
+        st = v.state("/viz/api/state", headers=good)
+        check(st["version"] == 1, "the model under the prefix")
+        env = dict(os.environ, PORT=str(v.port), CTX_ROOT="/viz")
+        hc = subprocess.run([binary("visualizer"), "--healthcheck"], env=env,
+                            capture_output=True, timeout=10)
+        check(hc.returncode == 0, "--healthcheck finds /viz/healthz")
+        env["CTX_ROOT"] = "/other"
+        hc = subprocess.run([binary("visualizer"), "--healthcheck"], env=env,
+                            capture_output=True, text=True, timeout=10)
+        check(hc.returncode == 1 and "404" in hc.stderr,
+              f"--healthcheck fails on a wrong prefix: {hc.stderr.strip()}")
+        check("class room:42" not in v.proc.output(),
+              "the password is never logged")
+    finally:
+        v.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_config_errors():
+    """Bad configuration stops the start with a message naming the
+    variable; --help and --version work without an engine."""
+    cases = [({"PORT": "http"}, "PORT"), ({"PORT": "70000"}, "PORT"),
+             ({"DOCKER_HOST": "https://host:2376"}, "DOCKER_HOST"),
+             ({"DOCKER_HOST": "unix://relative"}, "DOCKER_HOST"),
+             ({"CTX_ROOT": "/a/../b"}, "CTX_ROOT"),
+             ({"CTX_ROOT": "/a b"}, "CTX_ROOT"),
+             ({"HOST": "not a host"}, "HOST"),
+             ({"VISUALIZER_AUTH_FILE": "/nonexistent/creds"},
+              "VISUALIZER_AUTH_FILE"),
+             ({"VISUALIZER_AUTH_FILE": "relative"}, "VISUALIZER_AUTH_FILE"),
+             ({"LOG_LEVEL": "loud"}, "LOG_LEVEL")]
+    for env, name in cases:
+        e = dict(os.environ, PORT=str(free_port()))
+        e.update(env)
+        r = subprocess.run([binary("visualizer")], env=e, capture_output=True,
+                           text=True, timeout=10)
+        check(r.returncode == 1 and name in r.stderr,
+              f"{env} -> exit 1 naming {name}: {r.stderr.strip()[-90:]}")
+    r = subprocess.run([binary("visualizer"), "--help"], capture_output=True,
+                       text=True, timeout=10)
+    check(r.returncode == 0 and "DOCKER_HOST" in r.stdout and
+          "CTX_ROOT" in r.stdout and "VISUALIZER_AUTH_FILE" in r.stdout,
+          "--help lists the variables")
+    r = subprocess.run([binary("visualizer"), "--version"],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 0 and r.stdout.startswith("visualizer "),
+          f"--version: {r.stdout.strip()}")
+    r = subprocess.run([binary("visualizer"), "--bogus"], capture_output=True,
+                       text=True, timeout=10)
+    check(r.returncode == 2, "an unknown argument -> exit 2")
+
+
+def test_drain():
+    """SIGTERM: open streams end at once, the process exits 0."""
+    v = Viz()
+    try:
+        streams = [Events(v.port) for _ in range(3)]
+        for s in streams:
+            s.wait_for(lambda st: True, 5, "a first state")
+        t0 = time.monotonic()
+        v.proc.signal(signal.SIGTERM)
+        for s in streams:
+            check(s.closed.wait(3), "the stream ended")
+        rc = v.proc.wait(5)
+        print(f"    exited {rc} after {time.monotonic() - t0:.2f}s")
+        check(rc == 0 and time.monotonic() - t0 < 3, "exit 0 within 3 s")
+    finally:
+        v.stop()
+
+
+def main():
+    step(f"engine in swarm mode, image {IMAGE}; names start with {PREFIX}")
+    ensure_swarm()
+    ensure_image()
+    try:
+        run([test_state_and_live_scale, test_failed_tasks_and_no_secrets,
+             test_no_passthrough, test_requests_independent_of_pages,
+             test_engine_away_and_back, test_engine_missing_at_start,
+             test_http_details, test_auth_and_prefix, test_config_errors,
+             test_drain])
+    finally:
+        remove_services()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        remove_services()

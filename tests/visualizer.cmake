@@ -1,0 +1,42 @@
+# Tests of the visualizer server (services/visualizer). The page's own
+# browser test lives with the page (tests/browser/).
+
+# Engine JSON -> model -> JSON, with replies recorded from a real engine.
+part5_unit_test(docker_model visualizer_core PkgConfig::YAJL)
+# The engine client's reply parser (includes docker_client.c for its
+# statics, so it links the rest of the library without that file's
+# duplicate: the object of visualizer_core is not used).
+add_executable(test_docker_client unit/test_docker_client.c
+    ${PROJECT_SOURCE_DIR}/services/visualizer/docker_host.c)
+target_link_libraries(test_docker_client PRIVATE PkgConfig::CMOCKA
+    visualizer_model part5_common PkgConfig::UV)
+target_include_directories(test_docker_client PRIVATE
+    ${PROJECT_SOURCE_DIR}/services/visualizer)
+part5_target(test_docker_client)
+add_test(NAME unit_docker_client COMMAND test_docker_client)
+set_tests_properties(unit_docker_client PROPERTIES LABELS unit TIMEOUT 60)
+# Routes, CTX_ROOT, DOCKER_HOST, credentials, frames.
+part5_unit_test(visualizer_route visualizer_core)
+
+# The fuzzer of the engine JSON parsers (clang, -DPART5_FUZZ=ON). The
+# parsers' sources are compiled into the target, not linked from
+# visualizer_model: libFuzzer only sees coverage in code built with
+# -fsanitize=fuzzer, which part5_fuzz_target() gives the target's sources.
+part5_fuzz_target(fuzz_docker_model fuzz/fuzz_docker_model.c part5_common
+    PkgConfig::YAJL)
+if(TARGET fuzz_docker_model)
+    target_sources(fuzz_docker_model PRIVATE
+        ${PROJECT_SOURCE_DIR}/services/visualizer/jscan.c
+        ${PROJECT_SOURCE_DIR}/services/visualizer/docker_model.c)
+    target_include_directories(fuzz_docker_model PRIVATE
+        ${PROJECT_SOURCE_DIR}/services/visualizer)
+    target_compile_definitions(fuzz_docker_model PRIVATE _GNU_SOURCE)
+endif()
+
+# Against the real engine in swarm mode, through a recording proxy.
+part5_py_test(integration_visualizer integration/test_visualizer.py
+    LABELS integration docker FIXTURES docker TIMEOUT 600)
+# Against an engine (in a container of its own) that is not in a swarm.
+part5_py_test(integration_visualizer_nonswarm
+    integration/test_visualizer_nonswarm.py
+    LABELS integration docker FIXTURES docker TIMEOUT 900)
