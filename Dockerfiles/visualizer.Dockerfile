@@ -23,7 +23,6 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         cmake make gcc libc6-dev pkg-config \
         libmicrohttpd-dev libhiredis-dev libyaml-dev libyajl-dev libuv1-dev \
-        libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

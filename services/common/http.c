@@ -60,6 +60,9 @@ static void http_on_timer(uv_timer_t *t);
  * our log, at most 10 a second: a port scan must not flood the log.
  */
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct http_server *srv = cls;
     time_t now = time(NULL);

@@ -19,8 +19,8 @@ static const char *const docker_paths[DOCKER_GET_COUNT] = {
     [DOCKER_GET_TASKS] = "/tasks",
     [DOCKER_GET_CONTAINERS] = "/containers/json?all=1",
     /* filters={"type":["service","node","container"]} */
-    [DOCKER_GET_EVENTS] = "/events?filters=%7B%22type%22%3A%5B%22service%22"
-                          "%2C%22node%22%2C%22container%22%5D%7D",
+    [DOCKER_GET_EVENTS] = ("/events?filters=%7B%22type%22%3A%5B%22service%22"
+                           "%2C%22node%22%2C%22container%22%5D%7D"),
 };
 
 const char *docker_get_path(enum docker_get what)

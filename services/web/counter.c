@@ -352,10 +352,7 @@ counter_on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         counter_fail(c, why);
         return;
     }
-    if (res->ai_family == AF_INET6)
-        uv_ip6_name((struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
-    else
-        uv_ip4_name((struct sockaddr_in *)res->ai_addr, ip, sizeof(ip));
+    uv_ip_name(res->ai_addr, ip, sizeof(ip));
     uv_freeaddrinfo(res);
 
     ac = redisAsyncConnect(ip, c->port);
