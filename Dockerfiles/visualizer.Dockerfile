@@ -1,19 +1,16 @@
 # The stack's visualizer: a live picture of the swarm, read from the Docker
 # socket, with its page compiled into the binary.
 #
-#   docker build -f Dockerfiles/visualizer.Dockerfile \
-#       --build-arg DOCKER_GID="$(stat -c %g /var/run/docker.sock)" \
-#       -t part5/visualizer:1.0.0 .
+#   docker build -f Dockerfiles/visualizer.Dockerfile -t part5/visualizer:1.0.0 .
 #
-# (./stack up does this for you, asking the engine for the socket's group.)
-#
-# Why DOCKER_GID: the visualizer runs as an unprivileged user (10002), and
-# the Docker socket it reads is owned by root and a group (`docker` on
-# Debian, whose GID differs from host to host), mode 0660. The process needs
-# that group and nothing more, so the image's USER is 10002:DOCKER_GID.
-# The default 0 suits engines whose socket belongs to group root. A wrong
-# GID shows on the page as "permission denied" on the socket; see
-# docs/stack.md, "Troubleshooting".
+# Why it starts as root: the Docker socket it reads is owned by root and a
+# group (`docker` on Debian, whose number differs from host to host), mode
+# 0660, and that number is only known on the node. So the image has no
+# USER: the visualizer starts as root, binds its port, reads its auth file,
+# looks at the socket's group, then switches for good to the user
+# `visualizer` (10002) with that group as its only group, no capabilities
+# and no-new-privileges (services/common/privdrop.c), before it serves
+# anything. One image fits every manager.
 
 # --- build: Debian's toolchain and -dev packages, then CMake -----------------
 # This RUN line is the same in all three Dockerfiles, so the legacy builder
@@ -43,17 +40,14 @@ ARG VERSION=dev
 ARG REVISION=
 ARG SOURCE=
 ARG LICENSES=NOASSERTION
-ARG DOCKER_GID=0
 LABEL org.opencontainers.image.title="part5/visualizer" \
       org.opencontainers.image.description="A live, read-only picture of a Docker swarm (nodes, services, tasks) for the Get Started Part 5 stack; needs /var/run/docker.sock on a manager." \
       org.opencontainers.image.version="$VERSION" \
       org.opencontainers.image.revision="$REVISION" \
       org.opencontainers.image.source="$SOURCE" \
       org.opencontainers.image.licenses="$LICENSES" \
-      org.opencontainers.image.base.name="scratch" \
-      part5.docker-gid="$DOCKER_GID"
+      org.opencontainers.image.base.name="scratch"
 COPY --from=build /rootfs/ /
-USER 10002:$DOCKER_GID
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \

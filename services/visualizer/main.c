@@ -3,14 +3,19 @@
  * Started Part 5 stack. Reads the configuration from the environment,
  * then serves until SIGTERM.
  */
-#include <curl/curl.h>
+#include <errno.h>
 #include <malloc.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "docker_client.h"
 #include "env.h"
 #include "log.h"
+#include "privdrop.h"
 #include "version.h"
 #include "visualizer.h"
 
@@ -99,6 +104,52 @@ static int healthcheck(void)
     return 1;
 }
 
+/*
+ * The image starts the visualizer as root, because the group owning the
+ * Docker socket (docker on Debian, with a number that differs from host to
+ * host) is only known on the node. Switch for good to the unprivileged
+ * user "visualizer" (10002 in the image; nobody, 65534, when there is no
+ * such user) with the socket's group as its only group: enough to read the
+ * engine's API, nothing more. No capability survives, no-new-privileges is
+ * set (privdrop.h). Started as another user, only no-new-privileges is
+ * set. Called once the auth file is read and the port bound.
+ */
+static void drop_root(void)
+{
+    struct docker_endpoint ep;
+    struct privdrop_report rep;
+    struct passwd *pw;
+    struct stat st;
+    char err[256];
+    uid_t uid = 65534;
+    gid_t gid = 65534;
+
+    if (geteuid() != 0) {
+        if (privdrop_harden(err, sizeof(err)) != 0)
+            fatalx("%s", err);
+        return;
+    }
+    pw = getpwnam("visualizer");
+    if (pw != NULL) {
+        uid = pw->pw_uid;
+        gid = pw->pw_gid;
+    }
+    if (uid == 0)
+        fatalx("user visualizer has uid 0: refusing to run as root");
+    if (docker_endpoint_parse(cfg.docker_host, &ep, err, sizeof(err)) != 0)
+        fatalx("%s", err);
+    if (ep.is_unix && stat(ep.path, &st) == 0)
+        gid = st.st_gid;
+    else if (ep.is_unix)
+        log_warn("cannot read the group of the Docker socket %s (is it "
+                 "mounted? -v /var/run/docker.sock:/var/run/docker.sock)",
+                 ep.path);
+    if (privdrop_to(uid, gid, &rep, err, sizeof(err)) != 0)
+        fatalx("cannot drop root: %s", err);
+    log_info("running as uid %u, gid %u%s", (unsigned)uid, (unsigned)gid,
+             ep.is_unix ? " (the Docker socket's group)" : "");
+}
+
 int main(int argc, char **argv)
 {
     char err[ENV_ERR_LEN];
@@ -141,6 +192,8 @@ int main(int argc, char **argv)
     loop = uv_default_loop();
     if (visualizer_start(&v, loop, &cfg, err, sizeof(err)) != 0)
         fatalx("%s", err);
+    /* Secrets read and port bound: root is not needed any more. */
+    drop_root();
     log_info("visualizer %s listening on %s:%d%s; engine at %s%s",
              PART5_VERSION, cfg.host != NULL && cfg.host[0] ? cfg.host : "*",
              http_port(v.srv), v.root, cfg.docker_host,

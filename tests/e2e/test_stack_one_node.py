@@ -133,6 +133,22 @@ def test_visualizer_shows_node_and_tasks():
     check(sorted(by) == ["redis", "visualizer", "web"] and
           len(by["web"]) == 5, "web x5, visualizer, redis")
 
+    step("what each service's process runs as (/proc of its container)")
+    gid = os.stat("/var/run/docker.sock").st_gid
+    want = {"web": ("10001", "10001"), "visualizer": ("10002", str(gid)),
+            "redis": ("999", "999")}
+    for svc, (uid, g) in want.items():
+        cid = HOST.run("ps", "-q", "--filter",
+                       f"label=com.docker.swarm.service.name={STACK}_{svc}")
+        pid = HOST.run("inspect", "--format", "{{.State.Pid}}",
+                       cid.split()[0])
+        with open(f"/proc/{pid}/status") as f:
+            ids = {k: v.split() for k, _, v in
+                   (line.partition(":") for line in f.read().splitlines())}
+        check(ids["Uid"] == [uid] * 4 and ids["Gid"] == [g] * 4 and
+              ids["CapEff"] == ["0000000000000000"],
+              f"{svc}: uid {uid}, gid {g}, no capabilities")
+
 
 def test_count_survives_stack_rm_and_deploy():
     step(f"docker stack rm {STACK}, then deploy again")

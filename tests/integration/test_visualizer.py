@@ -68,6 +68,10 @@ class EngineProxy:
             os.unlink(self.path)
         self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.lsock.bind(self.path)
+        # Like the engine's socket: owner and group may read and write. The
+        # visualizer, started as root here, drops to nobody with the
+        # socket's group (root's here), as it does in its image.
+        os.chmod(self.path, 0o660)
         self.lsock.listen(64)
         self.running = True
         threading.Thread(target=self._accept, args=(self.lsock,),
@@ -258,6 +262,7 @@ class Viz:
 
     def __init__(self, env=None, proxy=True):
         self.dir = tempfile.mkdtemp(prefix="vizt-")
+        os.chmod(self.dir, 0o750)  # the socket's group may reach it
         self.proxy = EngineProxy(os.path.join(self.dir, "engine.sock")) \
             if proxy else None
         self.port = free_port()
@@ -691,6 +696,31 @@ def test_drain():
         v.stop()
 
 
+def test_drops_root():
+    if os.geteuid() != 0:
+        print("    skipped: needs root", flush=True)
+        return
+    v = Viz()
+    v.wait_picture()
+    status = {}
+    with open(f"/proc/{v.proc.p.pid}/status") as f:
+        for line in f:
+            k, _, val = line.partition(":")
+            status[k] = val.split()
+    sock_gid = os.stat(v.proxy.path).st_gid
+    check(status["Uid"] == ["65534"] * 4, f"runs as nobody: Uid {status['Uid']}"
+          " (no user visualizer on this host)")
+    check(status["Gid"] == [str(sock_gid)] * 4,
+          f"with the socket's group only: Gid {status['Gid']}")
+    check(status.get("Groups", []) == [], "no supplementary groups")
+    check(status["CapEff"] == ["0000000000000000"] and
+          status["CapBnd"] == ["0000000000000000"], "no capabilities")
+    check(status["NoNewPrivs"] == ["1"], "no-new-privileges")
+    check("running as uid 65534" in v.proc.output(), "and says so")
+    check(v.state()["engine"]["connected"], "and still reads the engine")
+    v.stop()
+
+
 def main():
     step(f"engine in swarm mode, image {IMAGE}; names start with {PREFIX}")
     ensure_swarm()
@@ -700,7 +730,7 @@ def main():
              test_no_passthrough, test_requests_independent_of_pages,
              test_engine_away_and_back, test_engine_missing_at_start,
              test_http_details, test_auth_and_prefix, test_config_errors,
-             test_drain])
+             test_drain, test_drops_root])
     finally:
         remove_services()
 

@@ -1,5 +1,6 @@
 /*
- * privdrop.h: giving up root for good before exec'ing Redis.
+ * privdrop.h: giving up root for good: redis-bootstrap before it execs
+ * Redis, the visualizer once it knows the Docker socket's group.
  *
  * Done with raw prctl(2) and capset(2) rather than libcap: the whole job is
  * three system calls, and the image stays free of one more shared library.
