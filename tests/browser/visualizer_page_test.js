@@ -38,6 +38,11 @@ async function scenario(name, needs, fn) {
     skipped++;
     return;
   }
+  if (needs === 'engine' && target.kind !== 'binary') {
+    console.log('    skipped: needs VISUALIZER_BIN (a real visualizer on the real engine)');
+    skipped++;
+    return;
+  }
   if (needs === 'drop' && !target.dropFor) {
     console.log('    skipped: needs VISUALIZER_BIN (to stop the server) or the mock');
     skipped++;
@@ -507,6 +512,48 @@ async function main() {
       c.cols[0].tasks[0].image === XSS_SCRIPT && c.notes.includes('Not a swarm ' + XSS_SCRIPT),
       'out of swarm mode: project, container name, image, swarm_note', c);
     await h.sleep(500);
+  });
+
+  await scenario('real engine: hostile labels, node labels and task errors are text and run nothing', 'engine', async (open) => {
+    /* Through the real engine and the real server: Docker refuses markup
+     * in service names, but takes it in labels (the stack namespace is
+     * shown), node labels and, through a failing command, nowhere else. */
+    const { execFileSync } = require('child_process');
+    const docker = (...args) => execFileSync('docker', args,
+      { encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    execFileSync('sh', [require('path').join(h.SOURCE, 'tests/lib/base-image.sh')], { stdio: 'ignore', timeout: 600000 });
+    const name = 'vpt' + process.pid;
+    const node = docker('info', '--format', '{{.Swarm.NodeID}}');
+    check(node !== '', 'the engine is a swarm manager');
+    try {
+      docker('node', 'update', '--label-add', name + '=' + XSS_IMG, node);
+      docker('service', 'create', '--detach', '--name', name,
+        '--label', 'com.docker.stack.namespace=' + XSS_SCRIPT,
+        '--container-label', 'x=' + XSS_IMG,
+        '--restart-condition', 'none',
+        'debian:bookworm-slim', 'sh', '-c', 'echo "' + XSS_IMG + '"; exit 3');
+      const page = await open({}, 'all=1&q=' + name);
+      await h.waitDrawn(page);
+      await page.waitForFunction((n) => [...document.querySelectorAll('li.task')].some((t) =>
+        t.textContent.includes(n) && /failed|exit/i.test(t.textContent)), name, { timeout: 30000 });
+      await h.sleep(500);
+      const d = await page.evaluate(readPage);
+      const mine = d.cols.flatMap((c) => c.tasks).filter((t) => t.service === name);
+      check(mine.length > 0 && mine.every((t) => t.stack === 'stack ' + XSS_SCRIPT), 'the stack label is shown literally', mine);
+      check(mine.some((t) => t.error && t.errorShown), 'the failed task shows its error', mine);
+      check(d.cols.some((c) => c.labels.includes(name + '=' + XSS_IMG)), 'the node label is shown literally');
+      const dom = await page.evaluate(() => ({
+        imgs: [...document.querySelectorAll('img')].map((i) => i.getAttribute('src')),
+        scripts: [...document.querySelectorAll('script')].map((s) => s.getAttribute('src')),
+        handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length,
+        xss: window.__xss,
+      }));
+      check(dom.imgs.join() === 'favicon.svg' && dom.scripts.join() === 'app.js', 'no element made from the strings', dom);
+      check(dom.handlers === 0 && dom.xss === undefined, 'no handler attribute, nothing ran');
+    } finally {
+      try { docker('service', 'rm', name); } catch (e) { /* not created */ }
+      try { docker('node', 'update', '--label-rm', name, node); } catch (e) { /* not added */ }
+    }
   });
 
   await scenario('50 nodes: a compact grid, no horizontal scroll, drained node still there', 'mock', async (open) => {
