@@ -33,4 +33,5 @@ def hello():
 
 
 if __name__ == "__main__":
-    app.run(host="127.0.0.1", port=int(os.getenv("PORT", "80")))
+    app.run(host=os.getenv("BIND", "127.0.0.1"),
+            port=int(os.getenv("PORT", "80")))
