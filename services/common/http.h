@@ -60,7 +60,7 @@ struct http_server_config {
 /* Defaults suited to a small service behind a swarm's load balancer. */
 #define HTTP_DEFAULT_CONN_LIMIT 2048
 #define HTTP_DEFAULT_IDLE_TIMEOUT_S 30
-#define HTTP_DEFAULT_CONN_MEMORY (16 * 1024)
+#define HTTP_DEFAULT_CONN_MEMORY (8 * 1024)
 #define HTTP_DEFAULT_MAX_BODY (16 * 1024)
 
 /*
