@@ -104,6 +104,8 @@ def main():
             sys.exit(f"{tool} missing: apt-get install wrk nginx-light "
                      "redis-server python3-flask python3-redis")
     tmp = tempfile.mkdtemp(prefix="bench-hello-")
+    # nginx's worker runs as nobody when started by root: let it read.
+    os.chmod(tmp, 0o755)
     procs = []
 
     def spawn(argv, env=None, name="p"):
@@ -160,8 +162,12 @@ http {{
                                   name="nginx"), nport)
         for name, (p, port) in servers.items():
             wait_port(port)
-            subprocess.run(["curl", "-s", "-o", "/dev/null",
-                            f"http://127.0.0.1:{port}/"], timeout=10)
+            code = subprocess.run(
+                ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                 f"http://127.0.0.1:{port}/"], capture_output=True,
+                text=True, timeout=10).stdout
+            if code != "200":
+                sys.exit(f"{name} answers {code}, not 200: see {tmp}")
 
         conns = [int(c) for c in args.conns.split(",")]
         results = {}
@@ -205,13 +211,19 @@ http {{
 
         print(f"\nwrk -t1, {args.duration} s per run, loopback; "
               f"{os.cpu_count()} cores; redis-server on loopback\n")
-        print("| server | conns | req/s | p50 ms | p99 ms | RSS MiB |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| server | conns | req/s | p50 ms | p99 ms | RSS MiB | errors |")
+        print("|---|---:|---:|---:|---:|---:|---|")
         for c in conns:
             for name in servers:
                 r = results[(name, c)]
+                errs = []
+                if r["non2xx"]:
+                    errs.append(f"{r['non2xx']} non-2xx")
+                if r["sockerr"]:
+                    errs.append(f"socket: {r['sockerr']}")
                 print(f"| {name} | {c} | {r['rps']:,.0f} | {r['p50']:.3f} "
-                      f"| {r['p99']:.3f} | {r['rss'] / 1024:.1f} |")
+                      f"| {r['p99']:.3f} | {r['rss'] / 1024:.1f} | "
+                      f"{', '.join(errs) or 'none'} |")
         print("\n| conns | hello / Flask | hello / nginx static |")
         print("|---:|---:|---:|")
         for c in conns:
