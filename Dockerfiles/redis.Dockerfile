@@ -12,7 +12,7 @@
 # bootstrapper, as root, makes /data (or redis-server's --dir) usable by the
 # redis user, then drops to that user for good (groups cleared,
 # no-new-privileges, no capabilities) and execs redis-server. Nothing else
-# ever runs as root. See docs/stack.md.
+# ever runs as root. See README.md, "The images".
 
 # --- build: Debian's toolchain and -dev packages, then CMake -----------------
 # This RUN line is the same in all three Dockerfiles, so the legacy builder

@@ -133,7 +133,7 @@ def test_images_missing_on_the_worker():
 
 def test_stack_on_two_nodes():
     vm1, vm2 = S["vm1"], S["vm2"]
-    step("docker save (myvm1) | docker load (myvm2), as docs/stack.md "
+    step("docker save (myvm1) | docker load (myvm2), as README.md "
          "says; ./stack down; ./stack up --no-build")
     vm2.load([common.shipped_ref(n) for n in common.IMAGES], src=vm1)
     check(all(vm2.image_exists(common.shipped_ref(n))
