@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "docker_client.h"
 #include "env.h"
 #include "log.h"
@@ -71,37 +72,25 @@ static void usage(FILE *out)
     env_usage(out, viz_env, VIZ_NENV);
 }
 
-/* visualizer --healthcheck, for the image's HEALTHCHECK. */
+/*
+ * visualizer --healthcheck, for the image's HEALTHCHECK: asks for
+ * {CTX_ROOT}healthz, on the bound address when it is bound to one.
+ */
 static int healthcheck(void)
 {
     char err[ENV_ERR_LEN], root[VIZ_ROOT_MAX + 2], path[VIZ_ROOT_MAX + 16];
     const char *host = "127.0.0.1";
-    int status;
 
-    if (cfg.port == 0) {
-        fprintf(stderr, "visualizer: --healthcheck needs PORT set to the "
-                        "server's port\n");
-        return 1;
-    }
     if (viz_root_normalise(cfg.ctx_root, root, sizeof(root), err,
                            sizeof(err)) != 0) {
         fprintf(stderr, "visualizer: %s\n", err);
         return 1;
     }
-    /* Bound to one address: ask that one, loopback may not be served. */
     if (cfg.host != NULL && cfg.host[0] != '\0' &&
         strcmp(cfg.host, "0.0.0.0") != 0 && strcmp(cfg.host, "::") != 0)
         host = cfg.host;
     snprintf(path, sizeof(path), "%shealthz", root);
-    status = http_probe(host, cfg.port, path, 3000, err, sizeof(err));
-    if (status == 200)
-        return 0;
-    if (status < 0)
-        fprintf(stderr, "visualizer: unhealthy: %s\n", err);
-    else
-        fprintf(stderr, "visualizer: unhealthy: %s answered %d\n", path,
-                status);
-    return 1;
+    return cli_healthcheck("visualizer", host, cfg.port, path);
 }
 
 /*
@@ -154,30 +143,15 @@ int main(int argc, char **argv)
 {
     char err[ENV_ERR_LEN];
     struct visualizer v;
+    enum cli_mode mode;
     uv_loop_t *loop;
     int rc;
 
     log_init("visualizer");
-    if (argc > 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        printf("visualizer %s\n", PART5_VERSION);
-        return 0;
-    }
-    if (argc == 2 && strcmp(argv[1], "--healthcheck") != 0) {
-        fprintf(stderr, "visualizer: unknown argument %s\n", argv[1]);
-        usage(stderr);
-        return 2;
-    }
+    mode = cli_parse(argc, argv, "visualizer", usage);
     if (env_load(viz_env, VIZ_NENV, err, sizeof(err)) != 0)
         fatalx("%s", err);
-    if (argc == 2)
+    if (mode == CLI_HEALTHCHECK)
         return healthcheck();
 
     /*

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "env.h"
 #include "hello.h"
 #include "log.h"
@@ -64,58 +65,21 @@ static void usage(FILE *out)
     env_usage(out, hello_env, HELLO_NENV);
 }
 
-/* hello --healthcheck, for the image's HEALTHCHECK. */
-static int healthcheck(void)
-{
-    char err[ENV_ERR_LEN];
-    int status;
-
-    if (cfg.port == 0) {
-        fprintf(stderr, "hello: --healthcheck needs PORT set to the "
-                        "server's port\n");
-        return 1;
-    }
-    status =
-        http_probe("127.0.0.1", cfg.port, "/healthz", 3000, err, sizeof(err));
-    if (status == 200)
-        return 0;
-    if (status < 0)
-        fprintf(stderr, "hello: unhealthy: %s\n", err);
-    else
-        fprintf(stderr, "hello: unhealthy: /healthz answered %d\n", status);
-    return 1;
-}
-
 int main(int argc, char **argv)
 {
     char err[ENV_ERR_LEN], hostname[HOST_NAME_MAX + 1];
     char password[512], *pw = NULL;
     struct hello h;
+    enum cli_mode mode;
     uv_loop_t *loop;
     int rc;
 
     log_init("hello");
-    if (argc > 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        printf("hello %s\n", PART5_VERSION);
-        return 0;
-    }
-    if (argc == 2 && strcmp(argv[1], "--healthcheck") != 0) {
-        fprintf(stderr, "hello: unknown argument %s\n", argv[1]);
-        usage(stderr);
-        return 2;
-    }
+    mode = cli_parse(argc, argv, "hello", usage);
     if (env_load(hello_env, HELLO_NENV, err, sizeof(err)) != 0)
         fatalx("%s", err);
-    if (argc == 2)
-        return healthcheck();
+    if (mode == CLI_HEALTHCHECK)
+        return cli_healthcheck("hello", "127.0.0.1", cfg.port, "/healthz");
 
     if (cfg.redis_password_file != NULL) {
         if (env_read_secret(cfg.redis_password_file, password, sizeof(password),

@@ -255,6 +255,20 @@ class Redis:
             self.proc.stop()
 
 
+def start_hello(redis_port, **env):
+    """Starts hello on a free port against Redis at 127.0.0.1:redis_port,
+    with more environment (NAME, REDIS_TIMEOUT_MS, ...), and waits until it
+    listens. The Proc it returns has .port."""
+    port = free_port()
+    e = {"PORT": str(port), "REDIS_HOST": "127.0.0.1",
+         "REDIS_PORT": str(redis_port), "LOG_LEVEL": "info"}
+    e.update({k: str(v) for k, v in env.items()})
+    p = Proc([binary("hello")], env=e, name="hello")
+    p.wait_log(r"listening on port \d+", timeout=10)
+    p.port = port
+    return p
+
+
 class BlackHole:
     """A listener that accepts connections and never answers."""
 

@@ -10,22 +10,9 @@ import subprocess
 import threading
 import time
 
-from part5test import (TIME_SCALE, Proc, Redis, binary, check, free_port,
-                       http_get, raw_request, run, step, wait_until)
-
-HELLO = binary("hello")
+from part5test import (TIME_SCALE, Redis, check, http_get, raw_request,
+                       run, start_hello, step, wait_until)
 DOWN = "<i>cannot connect to Redis, counter disabled</i>"
-
-
-def start_hello(redis_port, **env):
-    port = free_port()
-    e = {"PORT": str(port), "REDIS_HOST": "127.0.0.1",
-         "REDIS_PORT": str(redis_port), "LOG_LEVEL": "info"}
-    e.update({k: str(v) for k, v in env.items()})
-    p = Proc([HELLO], env=e, name="hello")
-    p.wait_log(r"listening on port \d+", timeout=10)
-    p.port = port
-    return p
 
 
 def metric(port, name):
