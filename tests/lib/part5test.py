@@ -40,6 +40,18 @@ def binary(name):
     raise FileNotFoundError(f"{name} not built under {BUILD}")
 
 
+def sanitized(path):
+    """True when the program at path was built with AddressSanitizer,
+    whose quarantine keeps freed memory: RSS says nothing about leaks then
+    (LeakSanitizer checks them at exit instead)."""
+    try:
+        out = subprocess.run(["ldd", path], capture_output=True, text=True,
+                             timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "libasan" in out
+
+
 def step(msg):
     print(f"--- {msg}", flush=True)
 
