@@ -27,6 +27,8 @@ struct visualizer_config {
     const char *docker_host; /* DOCKER_HOST */
     const char *auth_file;   /* VISUALIZER_AUTH_FILE, or NULL */
     int max_clients;         /* event streams at once */
+    int max_connections;     /* open HTTP connections at most */
+    int idle_timeout_s;      /* close a connection idle this long */
     int log_level;           /* enum log_level */
 };
 
@@ -46,6 +48,12 @@ enum viz_route {
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src "        \
     "'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "  \
     "frame-ancestors 'none'"
+
+/*
+ * Connections kept for page loads and /api/state when every event stream
+ * is open: MAX_CONNECTIONS must exceed VISUALIZER_MAX_CLIENTS by this.
+ */
+#define VIZ_CONN_ROOM 16
 
 /* Publish at most this often (the contract: about five a second). */
 #define VIZ_PUBLISH_MIN_MS 200
