@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ struct http_server {
     struct http_server_config cfg;
     unsigned in_flight;
     unsigned connections;
+    unsigned peak;     /* most connections open since the last trim */
     int closed_in_run; /* a connection closed during MHD_run() */
     int draining;
     void (*drain_done)(void *arg);
@@ -54,6 +56,31 @@ struct http_server {
 
 static void http_run(struct http_server *srv);
 static void http_on_timer(uv_timer_t *t);
+
+/* Memory of closed connections worth giving back to the system. */
+#define HTTP_TRIM_BYTES (512 * 1024)
+
+/*
+ * Each connection has a pool of conn_memory bytes from malloc. After a
+ * burst of connections (a slow-client attack holding a thousand open, a
+ * crowd of pages) closes, glibc keeps the freed pools in the heap, and a
+ * block allocated meanwhile pins them there: every new burst then
+ * touches more of them, and the resident memory creeps up to connections
+ * x conn_memory. Once the open connections have fallen to half their
+ * peak, and at least HTTP_TRIM_BYTES of pools were freed, the free pages
+ * go back to the system (malloc_trim, a walk over the free lists). That
+ * happens once per halving of a large peak, not once per connection, and
+ * never under keep-alive load, where connections stay open.
+ */
+static void http_trim_after_burst(struct http_server *srv)
+{
+    if (srv->connections > srv->peak / 2 ||
+        (size_t)(srv->peak - srv->connections) * srv->cfg.conn_memory <
+            HTTP_TRIM_BYTES)
+        return;
+    malloc_trim(0);
+    srv->peak = srv->connections;
+}
 
 /*
  * libmicrohttpd's messages ("Server reached connection limit", ...) go to
@@ -370,6 +397,8 @@ static void http_connection_notify(void *cls,
     (void)socket_context;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         srv->connections++;
+        if (srv->connections > srv->peak)
+            srv->peak = srv->connections;
     } else {
         if (srv->connections > 0)
             srv->connections--;
@@ -409,6 +438,7 @@ static void http_run(struct http_server *srv)
     srv->closed_in_run = 0;
     MHD_run(srv->daemon);
     if (srv->closed_in_run) {
+        http_trim_after_burst(srv);
         /*
          * At the connection limit libmicrohttpd stops watching the listen
          * socket, and only starts again at the beginning of a run: run
