@@ -467,6 +467,45 @@ static void http_on_poll(uv_poll_t *p, int status, int events)
     http_run(p->data);
 }
 
+/* The value of a hexadecimal digit, or -1. */
+static int http_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Decodes the %XX escapes of a request's path (and query arguments) in
+ * place, as libmicrohttpd's own unescaper does, except %00: a NUL inside
+ * the path would end the C string the handlers see, and
+ * "/app.js%00.html" would be served as "/app.js". "%00" stays as it is and
+ * matches no route. Returns the new length.
+ */
+static size_t http_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *r = s, *w = s;
+    int hi, lo;
+
+    (void)cls;
+    (void)conn;
+    while (*r != '\0') {
+        if (r[0] == '%' && (hi = http_hex(r[1])) >= 0 &&
+            (lo = http_hex(r[2])) >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi << 4 | lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 /* Resolves cfg->host into *ss for MHD_OPTION_SOCK_ADDR. */
 static int http_bind_addr(const struct http_server_config *cfg,
                           struct sockaddr_storage *ss,
@@ -570,7 +609,8 @@ struct http_server *http_server_new(uv_loop_t *loop,
         MHD_OPTION_CONNECTION_LIMIT, srv->cfg.conn_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.idle_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->cfg.conn_memory,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_UNESCAPE_CALLBACK,
+        http_unescape, NULL, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(err, errlen,
                  "cannot listen on %s:%d (is the port in use, or the address "
