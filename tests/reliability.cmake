@@ -1,3 +1,9 @@
 # Reliability: faults, slow clients and hostile input (issue 6).
 part5_py_test(reliability_hello reliability/test_hello_faults.py
     LABELS "integration;reliability" TIMEOUT 300)
+# The visualizer: 1,000 idle connections, the connection limit, a burst of
+# event streams, hostile requests, a test-double engine that misbehaves
+# (slow, truncated, 500, non-JSON, cut, endless) and a real dockerd (in a
+# container of the test's own) stopped for 10 s.
+part5_py_test(reliability_visualizer reliability/test_visualizer_faults.py
+    LABELS "integration;reliability;docker" FIXTURES docker TIMEOUT 600)
