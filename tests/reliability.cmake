@@ -7,3 +7,10 @@ part5_py_test(reliability_hello reliability/test_hello_faults.py
 # container of the test's own) stopped for 10 s.
 part5_py_test(reliability_visualizer reliability/test_visualizer_faults.py
     LABELS "integration;reliability;docker" FIXTURES docker TIMEOUT 600)
+# redis-bootstrap (as root, skipped otherwise): a full, a read-only, a
+# file as data directory, no redis user; never a redis-server as root.
+part5_py_test(reliability_redis_bootstrap
+    reliability/test_redis_bootstrap_faults.py
+    LABELS "integration;reliability" TIMEOUT 120)
+set_tests_properties(reliability_redis_bootstrap PROPERTIES
+    SKIP_RETURN_CODE 77)
