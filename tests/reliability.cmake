@@ -14,3 +14,7 @@ part5_py_test(reliability_redis_bootstrap
     LABELS "integration;reliability" TIMEOUT 120)
 set_tests_properties(reliability_redis_bootstrap PROPERTIES
     SKIP_RETURN_CODE 77)
+# hello after three slow-client attacks: memory and descriptors back.
+part5_py_test(reliability_hello_idle_memory
+    reliability/test_hello_idle_memory.py
+    LABELS "integration;reliability" TIMEOUT 120)
