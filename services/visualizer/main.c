@@ -80,7 +80,7 @@ static void usage(FILE *out)
 /* visualizer --healthcheck, for the image's HEALTHCHECK. */
 static int healthcheck(void)
 {
-    char err[ENV_ERR_LEN], root[VIZ_ROOT_MAX + 2], path[VIZ_ROOT_MAX + 16];
+    char err[ENV_ERR_LEN], root[VIZ_ROOT_SIZE], path[VIZ_ROOT_SIZE + 16];
     const char *host = "127.0.0.1";
     int status;
 

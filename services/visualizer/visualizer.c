@@ -65,7 +65,7 @@ int viz_root_normalise(
 
     if (in == NULL)
         in = "";
-    if (strlen(in) > VIZ_ROOT_MAX || size < VIZ_ROOT_MAX + 2) {
+    if (strlen(in) > VIZ_ROOT_MAX || size < VIZ_ROOT_SIZE) {
         snprintf(err, errlen, "invalid CTX_ROOT: longer than %d bytes",
                  VIZ_ROOT_MAX);
         return -1;

@@ -19,6 +19,8 @@
 #include "sse.h"
 
 #define VIZ_ROOT_MAX 200
+/* A normalised root: CTX_ROOT with a '/' added at each end, and the NUL. */
+#define VIZ_ROOT_SIZE (VIZ_ROOT_MAX + 3)
 
 struct visualizer_config {
     const char *host;        /* bind address, NULL or "" for all */
@@ -65,7 +67,7 @@ struct visualizer {
     struct sse_hub *hub;
     struct auth *auth;
     struct shutdown_watch sw;
-    char root[VIZ_ROOT_MAX + 2]; /* "/" or "/prefix/" */
+    char root[VIZ_ROOT_SIZE]; /* "/" or "/prefix/" */
     size_t rootlen;
     uv_timer_t publish;
     uint64_t last_publish_ms;
@@ -76,7 +78,8 @@ struct visualizer {
 };
 
 /*
- * Normalises CTX_ROOT into out (size bytes): a leading and a trailing '/',
+ * Normalises CTX_ROOT into out (size bytes, at least VIZ_ROOT_SIZE): a
+ * leading and a trailing '/',
  * no empty, "." or ".." segments, only URL path characters. NULL or ""
  * gives "/". Returns 0, or -1 with a message in err naming CTX_ROOT.
  */
