@@ -78,3 +78,11 @@ if(NOT PART5_FUZZ)
     set_tests_properties(unit_fuzz_docker_model_corpus PROPERTIES
         LABELS "unit;fuzz" TIMEOUT 120)
 endif()
+
+# SECURITY.md's claims no other test checked: the CSP on every HTML
+# response of both programs (error pages included), nosniff, the fixed
+# answers of libmicrohttpd, nothing off the whitelist in any response, and
+# only the fixed GET requests to the engine (a test double; no engine).
+part5_py_test(reliability_security_headers
+    reliability/test_security_headers.py
+    LABELS "integration;reliability" TIMEOUT 120)
