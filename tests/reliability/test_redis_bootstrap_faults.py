@@ -22,8 +22,8 @@ import sys
 import tempfile
 import time
 
-from part5test import (PREFIX, TIME_SCALE, binary, check, free_port, run,
-                       step)
+from part5test import (PREFIX, TIME_SCALE, VALGRIND_EXIT, binary, check,
+                       free_port, run, sanitizer_findings, step)
 
 if os.geteuid() != 0:
     print("SKIP: these tests mount file systems and start redis-bootstrap "
@@ -140,6 +140,10 @@ def must_refuse(what, datadir, want, *extra, wrap=()):
           f"'{want}'")
     check("starting: redis-server" not in out, "redis-server was never "
           "started")
+    found = sanitizer_findings(out)
+    if PREFIX and rc == VALGRIND_EXIT:
+        found.append(f"exit {rc}: valgrind found errors")
+    check(not found, f"no sanitizer or valgrind report ({found[:3]})")
     check(not redis_servers(port), "no redis-server left behind")
     print(f"RESULT redis-bootstrap-fault case=\"{what}\" exit={rc} "
           f"redis_started=0", flush=True)
