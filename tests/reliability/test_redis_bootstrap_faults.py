@@ -202,6 +202,25 @@ def test_small_but_not_full_directory_works():
         check(r.stdout.strip() == "OK", "and accepts a write")
         check(not [n for n in os.listdir(d) if "probe" in n],
               "the write probe was removed")
+        step("its other commands, run as the image's HEALTHCHECK and "
+             "./stack run them (under TEST_PREFIX too)")
+        source = os.environ.get("PART5_SOURCE", ".")
+        host_root = tmpdir()
+        for argv, want in (
+                (["check", "--port", str(port)], 0),
+                (["check", "--port", str(free_port()), "--timeout", "300"], 1),
+                (["prepare", "--dry-run", "-f",
+                  os.path.join(source, "compose",
+                               "docker-compose.prod.yml")], 0),
+                (["prepare", "--dry-run", "--host-root", host_root, "-f",
+                  os.path.join(source, "tests", "fixtures", "compose",
+                               "mistakes.yml")], 1)):
+            r = subprocess.run(PREFIX + [BOOT] + argv, capture_output=True,
+                               text=True, timeout=60 * TIME_SCALE)
+            found = sanitizer_findings(r.stdout + r.stderr)
+            check(r.returncode == want and not found,
+                  f"{argv[0]} {argv[-1][-30:]}: exit {r.returncode}, no "
+                  f"sanitizer or valgrind report {found[:2]}")
     finally:
         if p is not None:
             p.terminate()
