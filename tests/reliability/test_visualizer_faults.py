@@ -649,7 +649,7 @@ def test_engine_misbehaves():
         check(st["nodes"], "the last picture is kept")
         took = recover(pictures[0])
         print(f"    recovered by itself {took:.1f} s after", flush=True)
-        results.append("500-everywhere=survived")
+        results.append("all_500=survived")
         check(not page.closed.is_set(), "the page's stream stayed open "
               "throughout")
         page.close()
