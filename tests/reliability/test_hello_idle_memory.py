@@ -15,7 +15,8 @@ import time
 
 from instrumented import rss_checked
 from part5test import (TIME_SCALE, Proc, Redis, binary, check, free_port,
-                       http_get, run, step, wait_until)
+                       http_get, step, wait_until)
+from rellogs import logdir, main
 
 
 def closed_by_server(socks):
@@ -43,11 +44,12 @@ def fds(pid):
 
 
 def test_memory_back_after_each_round():
-    r = Redis()
+    r = Redis(datadir=logdir("redis"))
     port = free_port()
     h = Proc([binary("hello")], env={
         "PORT": str(port), "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": str(r.port), "IDLE_TIMEOUT": "2"}, name="hello")
+        "REDIS_PORT": str(r.port), "IDLE_TIMEOUT": "2"}, name="hello",
+        logdir=logdir("hello"))
     h.wait_log(r"listening on port \d+", timeout=10 * TIME_SCALE)
     for _ in range(20):
         http_get(port, "/")
@@ -84,4 +86,4 @@ def test_memory_back_after_each_round():
 
 
 if __name__ == "__main__":
-    run([test_memory_back_after_each_round])
+    main([test_memory_back_after_each_round])

@@ -28,7 +28,8 @@ import tempfile
 
 from fake_engine import FakeEngine
 from part5test import (TIME_SCALE, Proc, Redis, binary, check, free_port,
-                       http_get, raw_request, run, step, wait_until)
+                       http_get, raw_request, step, wait_until)
+from rellogs import logdir, main
 
 HELLO_CSP = ("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
              "form-action 'none'")
@@ -121,12 +122,12 @@ MALFORMED = [
 
 
 def test_hello_every_html_response_has_the_csp():
-    r = Redis()
+    r = Redis(datadir=logdir("redis"))
     port = free_port()
     Proc([binary("hello")], env={
         "PORT": str(port), "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": str(r.port), "NAME": "<b>Class</b>"},
-        name="hello").wait_log(r"listening on port", 10 * TIME_SCALE)
+        name="hello", logdir=logdir("hello")).wait_log(r"listening on port", 10 * TIME_SCALE)
     a = Audit(port, HELLO_CSP)
     for state in ("Redis up", "Redis down"):
         step(f"every route and method, {state}")
@@ -201,7 +202,8 @@ def test_visualizer_every_html_response_has_the_csp():
             port = free_port()
             e = {"PORT": str(port), "DOCKER_HOST": "unix://" + eng.path}
             e.update(env)
-            v = Proc([binary("visualizer")], env=e, name="visualizer")
+            v = Proc([binary("visualizer")], env=e, name="visualizer",
+                     logdir=logdir("visualizer"))
             v.wait_log("listening on", 10 * TIME_SCALE)
             root = env.get("CTX_ROOT", "") + "/"
             basic = "Basic " + base64.b64encode(
@@ -273,5 +275,5 @@ def test_visualizer_every_html_response_has_the_csp():
 
 
 if __name__ == "__main__":
-    run([test_hello_every_html_response_has_the_csp,
+    main([test_hello_every_html_response_has_the_csp,
          test_visualizer_every_html_response_has_the_csp])

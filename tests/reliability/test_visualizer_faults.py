@@ -31,7 +31,8 @@ import time
 from fake_engine import FakeEngine
 from instrumented import rss_checked
 from part5test import (TIME_SCALE, Proc, binary, check, free_port, http_get,
-                       raw_request, run, step, wait_until)
+                       raw_request, step, wait_until)
+from rellogs import logdir, main
 
 PREFIX = "relv-" + secrets.token_hex(3)
 VIZ = binary("visualizer")
@@ -67,7 +68,8 @@ class Viz:
         e = {"PORT": str(self.port), "LOG_LEVEL": "info",
              "DOCKER_HOST": "unix://" + engine_sock}
         e.update({k: str(v) for k, v in (env or {}).items()})
-        self.proc = Proc([VIZ], env=e, name="visualizer")
+        self.proc = Proc([VIZ], env=e, name="visualizer",
+                         logdir=logdir("visualizer"))
         self.proc.wait_log(r"listening on", 10 * TIME_SCALE)
         self.pid = self.proc.p.pid
 
@@ -781,6 +783,6 @@ def test_dockerd_stopped_and_started():
 
 
 if __name__ == "__main__":
-    run([test_thousand_idle_connections, test_connection_limit,
+    main([test_thousand_idle_connections, test_connection_limit,
          test_event_stream_burst, test_hostile_flood, test_engine_misbehaves,
          test_dockerd_stopped_and_started])
