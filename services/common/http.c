@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ struct http_server {
     struct http_server_config cfg;
     unsigned in_flight;
     unsigned connections;
+    unsigned peak;     /* most connections open since the last trim */
     int closed_in_run; /* a connection closed during MHD_run() */
     int draining;
     void (*drain_done)(void *arg);
@@ -54,6 +56,31 @@ struct http_server {
 
 static void http_run(struct http_server *srv);
 static void http_on_timer(uv_timer_t *t);
+
+/* Memory of closed connections worth giving back to the system. */
+#define HTTP_TRIM_BYTES (512 * 1024)
+
+/*
+ * Each connection has a pool of conn_memory bytes from malloc. After a
+ * burst of connections (a slow-client attack holding a thousand open, a
+ * crowd of pages) closes, glibc keeps the freed pools in the heap, and a
+ * block allocated meanwhile pins them there: every new burst then
+ * touches more of them, and the resident memory creeps up to connections
+ * x conn_memory. Once the open connections have fallen to half their
+ * peak, and at least HTTP_TRIM_BYTES of pools were freed, the free pages
+ * go back to the system (malloc_trim, a walk over the free lists). That
+ * happens once per halving of a large peak, not once per connection, and
+ * never under keep-alive load, where connections stay open.
+ */
+static void http_trim_after_burst(struct http_server *srv)
+{
+    if (srv->connections > srv->peak / 2 ||
+        (size_t)(srv->peak - srv->connections) * srv->cfg.conn_memory <
+            HTTP_TRIM_BYTES)
+        return;
+    malloc_trim(0);
+    srv->peak = srv->connections;
+}
 
 /*
  * libmicrohttpd's messages ("Server reached connection limit", ...) go to
@@ -370,6 +397,8 @@ static void http_connection_notify(void *cls,
     (void)socket_context;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         srv->connections++;
+        if (srv->connections > srv->peak)
+            srv->peak = srv->connections;
     } else {
         if (srv->connections > 0)
             srv->connections--;
@@ -409,6 +438,7 @@ static void http_run(struct http_server *srv)
     srv->closed_in_run = 0;
     MHD_run(srv->daemon);
     if (srv->closed_in_run) {
+        http_trim_after_burst(srv);
         /*
          * At the connection limit libmicrohttpd stops watching the listen
          * socket, and only starts again at the beginning of a run: run
@@ -435,6 +465,45 @@ static void http_on_poll(uv_poll_t *p, int status, int events)
     (void)status;
     (void)events;
     http_run(p->data);
+}
+
+/* The value of a hexadecimal digit, or -1. */
+static int http_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Decodes the %XX escapes of a request's path (and query arguments) in
+ * place, as libmicrohttpd's own unescaper does, except %00: a NUL inside
+ * the path would end the C string the handlers see, and
+ * "/app.js%00.html" would be served as "/app.js". "%00" stays as it is and
+ * matches no route. Returns the new length.
+ */
+static size_t http_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *r = s, *w = s;
+    int hi, lo;
+
+    (void)cls;
+    (void)conn;
+    while (*r != '\0') {
+        if (r[0] == '%' && (hi = http_hex(r[1])) >= 0 &&
+            (lo = http_hex(r[2])) >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi << 4 | lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 /* Resolves cfg->host into *ss for MHD_OPTION_SOCK_ADDR. */
@@ -540,7 +609,8 @@ struct http_server *http_server_new(uv_loop_t *loop,
         MHD_OPTION_CONNECTION_LIMIT, srv->cfg.conn_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.idle_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->cfg.conn_memory,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_UNESCAPE_CALLBACK,
+        http_unescape, NULL, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(err, errlen,
                  "cannot listen on %s:%d (is the port in use, or the address "

@@ -56,13 +56,50 @@ int log_parse_level(const char *name, enum log_level *out)
     return -1;
 }
 
+/*
+ * Copies msg into out (size bytes, NUL-terminated, cut to fit) with every
+ * control character written as \n, \r, \t or \xNN: a message stays one
+ * line whatever it quotes (an engine's error message, a path from the
+ * command line), so nothing logged can forge a log line or send escape
+ * sequences to a terminal.
+ */
+static void log_escape(const char *msg, char *out, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)msg;
+    size_t n = 0;
+    char esc[5];
+    size_t k;
+
+    for (; *p != '\0'; p++) {
+        if (*p >= 0x20 && *p != 0x7f) {
+            if (n + 1 >= size)
+                break;
+            out[n++] = (char)*p;
+            continue;
+        }
+        if (*p == '\n')
+            k = (size_t)snprintf(esc, sizeof(esc), "\\n");
+        else if (*p == '\r')
+            k = (size_t)snprintf(esc, sizeof(esc), "\\r");
+        else if (*p == '\t')
+            k = (size_t)snprintf(esc, sizeof(esc), "\\t");
+        else
+            k = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+        if (n + k >= size)
+            break;
+        memcpy(out + n, esc, k);
+        n += k;
+    }
+    out[n] = '\0';
+}
+
 void log_emitv(enum log_level level,
                int with_errno,
                const char *fmt,
                va_list ap)
 {
     int saved_errno = errno;
-    char msg[1024], stamp[32];
+    char msg[1024], line[1024], stamp[32];
     struct timeval tv;
     struct tm tm;
     FILE *out = level >= LOG_LEVEL_WARN ? stderr : stdout;
@@ -71,6 +108,7 @@ void log_emitv(enum log_level level,
     gmtime_r(&tv.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
     vsnprintf(msg, sizeof(msg), fmt, ap);
+    log_escape(msg, line, sizeof(line));
 
     /*
      * One fprintf per line: with line buffering this is one write(2), so
@@ -79,10 +117,10 @@ void log_emitv(enum log_level level,
     if (with_errno)
         fprintf(out, "%s.%03dZ %s %s: %s: %s\n", stamp,
                 (int)(tv.tv_usec / 1000), log_progname, log_level_names[level],
-                msg, strerror(saved_errno));
+                line, strerror(saved_errno));
     else
         fprintf(out, "%s.%03dZ %s %s: %s\n", stamp, (int)(tv.tv_usec / 1000),
-                log_progname, log_level_names[level], msg);
+                log_progname, log_level_names[level], line);
     errno = saved_errno;
 }
 

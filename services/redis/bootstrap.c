@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "datadir.h"
@@ -260,6 +261,55 @@ static int stay_unprivileged(const char *dir)
     return 0;
 }
 
+/* Bytes the write probe of check_space() writes. */
+#define BOOTSTRAP_PROBE_SIZE 4096
+
+/*
+ * Writes a small file in dir, syncs it and removes it, as the user Redis
+ * will run as: access() says nothing of a full file system or a quota,
+ * and Redis would start anyway and fail at its first save (or, with
+ * appendonly, exit with a message about its AOF). Returns 0, or -1 with
+ * the reason logged.
+ */
+static int check_space(const char *dir)
+{
+    char path[PATH_MAX], zeros[BOOTSTRAP_PROBE_SIZE];
+    struct statvfs vfs;
+    unsigned long long avail = 0;
+    int fd, saved = 0;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/.redis-bootstrap-probe-%ld", dir,
+             (long)getpid());
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        saved = errno;
+    } else {
+        memset(zeros, 0, sizeof(zeros));
+        n = write(fd, zeros, sizeof(zeros));
+        if (n >= 0 && n != (ssize_t)sizeof(zeros))
+            saved = ENOSPC; /* a short write: the space ran out */
+        else if (n < 0 || fsync(fd) != 0)
+            saved = errno;
+        close(fd);
+        unlink(path);
+    }
+    if (saved == 0)
+        return 0;
+    if (saved == ENOSPC || saved == EDQUOT) {
+        if (statvfs(dir, &vfs) == 0)
+            avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+        log_errorx("the data directory %s is full (%s, %llu KiB free): "
+                   "Redis could not save its data there; free space on its "
+                   "volume or give it a larger one",
+                   dir, strerror(saved), avail / 1024);
+        return -1;
+    }
+    errno = saved;
+    log_error("cannot write in the data directory %s", dir);
+    return -1;
+}
+
 /*
  * Checks, as the user Redis will run as, that it can write its files in
  * dir; says what to do otherwise.
@@ -271,7 +321,14 @@ static int check_writable(const char *dir)
     char parent[PATH_MAX], *slash;
 
     if (access(dir, W_OK | X_OK) == 0)
-        return 0;
+        return check_space(dir);
+    if (errno == EROFS) {
+        log_errorx("the data directory %s is on a read-only file system: "
+                   "Redis writes its snapshots and AOF there; mount it "
+                   "read-write (no :ro on the volume, no read_only: true)",
+                   dir);
+        return -1;
+    }
     if (stat(dir, &st) != 0 && errno == EACCES) {
         /* Find the parent that does not let this user through. */
         snprintf(parent, sizeof(parent), "%s", dir);

@@ -345,14 +345,18 @@ static void check_redis(const struct compose_service *s, struct preflight *p)
     }
 }
 
-/* Whether a bind source looks like a file or socket rather than a directory. */
+/*
+ * Whether a bind source looks like a file or socket rather than a
+ * directory. A path ending in '/' is a directory: its base name is empty,
+ * and is tested before anything after it is read.
+ */
 static int looks_like_file(const char *path)
 {
     const char *b = base_name(path);
 
     return strncmp(path, "/var/run/", 9) == 0 ||
            strncmp(path, "/run/", 5) == 0 ||
-           (strchr(b + 1, '.') != NULL && b[0] != '\0');
+           (b[0] != '\0' && strchr(b + 1, '.') != NULL);
 }
 
 /*

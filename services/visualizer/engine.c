@@ -50,6 +50,7 @@ struct engine {
     char error[512];
     char since[32];
     unsigned backoff_ms;
+    uint64_t connected_ms; /* when the last /_ping succeeded */
     uint64_t generation;
 
     struct docker_req *ping;
@@ -532,10 +533,12 @@ static void engine_lost(struct engine *e, const char *why)
     uv_timer_stop(&e->resync);
     changed = e->connected || strcmp(e->error, why) != 0;
     if (e->connected) {
-        log_warnx("docker: lost the engine: %s; reconnecting", why);
         e->connected = 0;
         engine_set_since(e);
-        e->backoff_ms = ENGINE_BACKOFF_MIN_MS;
+        if (now_ms() - e->connected_ms >= ENGINE_STABLE_MS)
+            e->backoff_ms = ENGINE_BACKOFF_MIN_MS;
+        log_warnx("docker: lost the engine: %s; reconnecting in %u ms", why,
+                  e->backoff_ms);
     } else {
         log_info("docker: %s; next attempt in %u ms", why, e->backoff_ms);
     }
@@ -562,7 +565,13 @@ static void engine_on_ping_done(void *arg, const struct docker_result *res)
     e->connected = 1;
     e->ever_connected = 1;
     e->error[0] = '\0';
-    e->backoff_ms = ENGINE_BACKOFF_MIN_MS;
+    /*
+     * The backoff is not reset here: an engine that answers /_ping and
+     * then fails every read would be asked again every 0.5 s, the whole
+     * picture each time. engine_lost() resets it after a lasting
+     * connection.
+     */
+    e->connected_ms = now_ms();
     e->polling = 0;
     engine_set_since(e);
     log_info("docker: connected to the engine at %s", e->cfg.docker_host);

@@ -47,6 +47,12 @@ struct engine_config {
 #define ENGINE_DEFAULT_TIMEOUT_MS 10000
 #define ENGINE_BACKOFF_MIN_MS 500
 #define ENGINE_BACKOFF_MAX_MS 10000
+/*
+ * A connection that lasted this long was a good one: losing it starts the
+ * reconnect delays again from ENGINE_BACKOFF_MIN_MS. A shorter one (an
+ * engine that answers /_ping and then fails a read) keeps them growing.
+ */
+#define ENGINE_STABLE_MS 30000
 
 /* Called on the loop after every change of the picture. */
 typedef void (*engine_change_fn)(void *arg);

@@ -27,6 +27,8 @@ static struct visualizer_config cfg = {
     .docker_host = "unix:///var/run/docker.sock",
     .auth_file = NULL,
     .max_clients = 100,
+    .max_connections = HTTP_DEFAULT_CONN_LIMIT,
+    .idle_timeout_s = HTTP_DEFAULT_IDLE_TIMEOUT_S,
     .log_level = LOG_LEVEL_INFO,
 };
 
@@ -43,6 +45,10 @@ static const struct env_var viz_env[] = {
      "file of user:password lines (a Docker secret) for basic auth"},
     {"VISUALIZER_MAX_CLIENTS", ENV_INT, 1, 10000, &cfg.max_clients,
      "open pages (event streams) at once"},
+    {"MAX_CONNECTIONS", ENV_INT, 16, 1000000, &cfg.max_connections,
+     "open HTTP connections at most (event streams included)"},
+    {"IDLE_TIMEOUT", ENV_INT, 1, 3600, &cfg.idle_timeout_s,
+     "seconds before an idle HTTP connection is closed (not a stream)"},
     {"LOG_LEVEL", ENV_LOGLEVEL, 0, 0, &cfg.log_level,
      "debug, info, warn or error"},
 };
@@ -78,7 +84,7 @@ static void usage(FILE *out)
  */
 static int healthcheck(void)
 {
-    char err[ENV_ERR_LEN], root[VIZ_ROOT_MAX + 2], path[VIZ_ROOT_MAX + 16];
+    char err[ENV_ERR_LEN], root[VIZ_ROOT_SIZE], path[VIZ_ROOT_SIZE + 16];
     const char *host = "127.0.0.1";
 
     if (viz_root_normalise(cfg.ctx_root, root, sizeof(root), err,

@@ -65,7 +65,7 @@ int viz_root_normalise(
 
     if (in == NULL)
         in = "";
-    if (strlen(in) > VIZ_ROOT_MAX || size < VIZ_ROOT_MAX + 2) {
+    if (strlen(in) > VIZ_ROOT_MAX || size < VIZ_ROOT_SIZE) {
         snprintf(err, errlen, "invalid CTX_ROOT: longer than %d bytes",
                  VIZ_ROOT_MAX);
         return -1;
@@ -390,6 +390,14 @@ int visualizer_start(struct visualizer *v,
 
     memset(v, 0, sizeof(*v));
     v->loop = loop;
+    if (cfg->max_connections < cfg->max_clients + VIZ_CONN_ROOM) {
+        snprintf(err, errlen,
+                 "invalid MAX_CONNECTIONS=%d: it must exceed "
+                 "VISUALIZER_MAX_CLIENTS=%d by at least %d, so pages can "
+                 "still load when every event stream is open",
+                 cfg->max_connections, cfg->max_clients, VIZ_CONN_ROOM);
+        return -1;
+    }
     if (viz_root_normalise(cfg->ctx_root, v->root, sizeof(v->root), err,
                            errlen) != 0)
         return -1;
@@ -426,8 +434,14 @@ int visualizer_start(struct visualizer *v,
     memset(&hc, 0, sizeof(hc));
     hc.host = cfg->host;
     hc.port = cfg->port;
-    /* Streams plus page loads; each stream holds one connection. */
-    hc.conn_limit = (unsigned)cfg->max_clients + 256;
+    /*
+     * Each stream holds one connection; the rest serve page loads and
+     * slow clients. Idle connections close after idle_timeout_s; an
+     * event stream waiting for news is suspended, and libmicrohttpd does
+     * not time out suspended connections, so streams stay open.
+     */
+    hc.conn_limit = (unsigned)cfg->max_connections;
+    hc.idle_timeout_s = (unsigned)cfg->idle_timeout_s;
     /* Room for libmicrohttpd's 16 KiB stream buffer and the headers. */
     hc.conn_memory = 32 * 1024;
     hc.csp = VIZ_CSP;

@@ -19,6 +19,8 @@
 #include "sse.h"
 
 #define VIZ_ROOT_MAX 200
+/* A normalised root: CTX_ROOT with a '/' added at each end, and the NUL. */
+#define VIZ_ROOT_SIZE (VIZ_ROOT_MAX + 3)
 
 struct visualizer_config {
     const char *host;        /* bind address, NULL or "" for all */
@@ -27,6 +29,8 @@ struct visualizer_config {
     const char *docker_host; /* DOCKER_HOST */
     const char *auth_file;   /* VISUALIZER_AUTH_FILE, or NULL */
     int max_clients;         /* event streams at once */
+    int max_connections;     /* open HTTP connections at most */
+    int idle_timeout_s;      /* close a connection idle this long */
     int log_level;           /* enum log_level */
 };
 
@@ -47,6 +51,12 @@ enum viz_route {
     "'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "  \
     "frame-ancestors 'none'"
 
+/*
+ * Connections kept for page loads and /api/state when every event stream
+ * is open: MAX_CONNECTIONS must exceed VISUALIZER_MAX_CLIENTS by this.
+ */
+#define VIZ_CONN_ROOM 16
+
 /* Publish at most this often (the contract: about five a second). */
 #define VIZ_PUBLISH_MIN_MS 200
 
@@ -57,7 +67,7 @@ struct visualizer {
     struct sse_hub *hub;
     struct auth *auth;
     struct shutdown_watch sw;
-    char root[VIZ_ROOT_MAX + 2]; /* "/" or "/prefix/" */
+    char root[VIZ_ROOT_SIZE]; /* "/" or "/prefix/" */
     size_t rootlen;
     uv_timer_t publish;
     uint64_t last_publish_ms;
@@ -68,7 +78,8 @@ struct visualizer {
 };
 
 /*
- * Normalises CTX_ROOT into out (size bytes): a leading and a trailing '/',
+ * Normalises CTX_ROOT into out (size bytes, at least VIZ_ROOT_SIZE): a
+ * leading and a trailing '/',
  * no empty, "." or ".." segments, only URL path characters. NULL or ""
  * gives "/". Returns 0, or -1 with a message in err naming CTX_ROOT.
  */

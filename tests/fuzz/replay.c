@@ -63,6 +63,7 @@ int main(int argc, char **argv)
             if (data == NULL)
                 continue;
             printf("%s\n", path);
+            fflush(stdout); /* named even if the input crashes */
             LLVMFuzzerTestOneInput((const uint8_t *)data, len);
             free(data);
             count++;

@@ -40,18 +40,6 @@ def binary(name):
     raise FileNotFoundError(f"{name} not built under {BUILD}")
 
 
-def sanitized(path):
-    """True when the program at path was built with AddressSanitizer,
-    whose quarantine keeps freed memory: RSS says nothing about leaks then
-    (LeakSanitizer checks them at exit instead)."""
-    try:
-        out = subprocess.run(["ldd", path], capture_output=True, text=True,
-                             timeout=10).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return "libasan" in out
-
-
 def step(msg):
     print(f"--- {msg}", flush=True)
 
@@ -163,6 +151,7 @@ class Proc:
         full_env.update(env or {})
         # TEST_PREFIX (valgrind) applies to our programs, not to peers.
         prefix = PREFIX if ours else []
+        self.ours = ours
         self.p = subprocess.Popen(prefix + list(argv), env=full_env,
                                   stdout=self.log, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL,
@@ -315,7 +304,11 @@ class BlackHole:
 
 SANITIZER_SIGNS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "== ERROR SUMMARY: ",
-                   "definitely lost: ")
+                   "definitely lost: ", "VALGRIND-ERROR-BEGIN")
+# valgrind's exit status when it found errors (--error-exitcode in
+# ../../run-tests): with --quiet it prints no summary, so a program that
+# exits with it is a finding even when its log was not read.
+VALGRIND_EXIT = 99
 
 
 def sanitizer_findings(text):
@@ -348,6 +341,9 @@ def cleanup():
         with contextlib.suppress(Exception):
             for line in sanitizer_findings(p.output()):
                 findings.append(f"{p.name}: {line}")
+        if p.ours and PREFIX and p.p.returncode == VALGRIND_EXIT:
+            findings.append(f"{p.name}: exited {VALGRIND_EXIT}: valgrind "
+                            "found errors (see its log)")
     _procs.clear()
     return findings
 

@@ -276,6 +276,34 @@ static void test_compose_checks_unpinned_binds(void **state)
     compose_free(cf);
 }
 
+/*
+ * A bind source ending in '/' is a directory to create, even with a dot
+ * in its name (found by the fuzz target: the empty base name was read
+ * past its end).
+ */
+static void test_compose_checks_bind_source_trailing_slash(void **state)
+{
+    struct compose_file *cf;
+    struct preflight p;
+
+    (void)state;
+    preflight_init(&p);
+    cf = must_parse("services:\n"
+                    "  web:\n"
+                    "    image: a\n"
+                    "    volumes:\n"
+                    "      - type: bind\n"
+                    "        source: /srv/site.d/\n"
+                    "        target: /site\n"
+                    "      - /srv/cache/:/cache\n");
+    preflight_check(cf, &manager, &p);
+    assert_int_equal(p.npaths, 2);
+    assert_int_equal(p.paths[0].action, PREFLIGHT_MKDIR);
+    assert_int_equal(p.paths[1].action, PREFLIGHT_MKDIR);
+    preflight_free(&p);
+    compose_free(cf);
+}
+
 static void test_compose_checks_constraints(void **state)
 {
     (void)state;
@@ -466,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_compose_checks_mistakes),
         cmocka_unit_test(test_compose_checks_redis_variants),
         cmocka_unit_test(test_compose_checks_unpinned_binds),
+        cmocka_unit_test(test_compose_checks_bind_source_trailing_slash),
         cmocka_unit_test(test_compose_checks_constraints),
         cmocka_unit_test_setup_teardown(test_compose_checks_apply, setup_root,
                                         teardown_root),

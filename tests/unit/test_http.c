@@ -258,6 +258,31 @@ static void test_http_errors(void **state)
     close(fd);
 }
 
+/*
+ * An escaped NUL in the path must not cut it: "/%00.html" is not "/"
+ * (the NUL would end the C string the handler sees).
+ */
+static void test_http_nul_in_path(void **state)
+{
+    struct fixture *f = *state;
+    char resp[2048];
+    int fd = connect_to(http_port(f->srv));
+
+    exchange(fd, "GET /%00.html HTTP/1.1\r\nHost: x\r\n\r\n", resp,
+             sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 404 Not Found\r\n"));
+    exchange(fd, "GET /%00 HTTP/1.1\r\nHost: x\r\n\r\n", resp, sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 404 Not Found\r\n"));
+    /* Other escapes are decoded as before: %2D is "-", %67 "g". */
+    exchange(fd, "GET /only%2D%67et HTTP/1.1\r\nHost: x\r\n\r\n", resp,
+             sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 200 OK\r\n"));
+    /* Broken escapes stay as they are. */
+    exchange(fd, "GET /%zz%4 HTTP/1.1\r\nHost: x\r\n\r\n", resp, sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 404 Not Found\r\n"));
+    close(fd);
+}
+
 static void test_http_suspend_resume(void **state)
 {
     struct fixture *f = *state;
@@ -347,6 +372,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_keep_alive_and_headers,
                                         server_up, server_down),
         cmocka_unit_test_setup_teardown(test_http_errors, server_up,
+                                        server_down),
+        cmocka_unit_test_setup_teardown(test_http_nul_in_path, server_up,
                                         server_down),
         cmocka_unit_test_setup_teardown(test_http_suspend_resume, server_up,
                                         server_down),

@@ -125,6 +125,23 @@ static void test_log_long_message_truncated_not_overflowed(void **state)
     assert_int_equal(s[strlen(s) - 1], '\n');
 }
 
+/*
+ * A message stays one line whatever it quotes: an engine's error message
+ * with a newline must not forge a second log line.
+ */
+static void test_log_control_characters_escaped(void **state)
+{
+    char *s;
+
+    (void)state;
+    log_warnx("engine said: %s", "bad\n2026-11-27T00:00:00.000Z x error: "
+                                 "forged\r\t\x1b[31mred\x7f");
+    s = slurp(err_path);
+    assert_non_null(strstr(s, "engine said: bad\\n2026-11-27T00:00:00.000Z x "
+                              "error: forged\\r\\t\\x1b[31mred\\x7f\n"));
+    assert_int_equal(strchr(s, '\n') - s, (long)strlen(s) - 1);
+}
+
 static void test_log_parse_level(void **state)
 {
     enum log_level l;
@@ -148,6 +165,8 @@ int main(void)
                                         restore),
         cmocka_unit_test_setup_teardown(
             test_log_long_message_truncated_not_overflowed, capture, restore),
+        cmocka_unit_test_setup_teardown(test_log_control_characters_escaped,
+                                        capture, restore),
         cmocka_unit_test(test_log_parse_level),
     };
 

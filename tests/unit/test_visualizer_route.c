@@ -23,7 +23,7 @@
 
 static void must_root(const char *in, const char *want)
 {
-    char out[VIZ_ROOT_MAX + 2], err[256];
+    char out[VIZ_ROOT_SIZE], err[256];
 
     if (viz_root_normalise(in, out, sizeof(out), err, sizeof(err)) != 0)
         fail_msg("CTX_ROOT \"%s\": %s", in ? in : "(null)", err);
@@ -32,7 +32,7 @@ static void must_root(const char *in, const char *want)
 
 static void must_not_root(const char *in)
 {
-    char out[VIZ_ROOT_MAX + 2], err[256] = "";
+    char out[VIZ_ROOT_SIZE], err[256] = "";
 
     assert_int_equal(viz_root_normalise(in, out, sizeof(out), err, sizeof(err)),
                      -1);
@@ -63,6 +63,21 @@ static void test_visualizer_route_root(void **state)
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     must_not_root(big);
+    /*
+     * The longest CTX_ROOT, without slashes, gains two: it must fit (an
+     * out-of-bounds write of the NUL, found by tests/fuzz/fuzz_route.c).
+     */
+    big[VIZ_ROOT_MAX] = '\0';
+    {
+        char want[VIZ_ROOT_SIZE];
+
+        want[0] = '/';
+        memcpy(want + 1, big, VIZ_ROOT_MAX);
+        want[VIZ_ROOT_MAX + 1] = '/';
+        want[VIZ_ROOT_MAX + 2] = '\0';
+        must_root(big, want);
+        assert_int_equal(strlen(want), VIZ_ROOT_MAX + 2);
+    }
 }
 
 static unsigned route(const char *root, const char *method, const char *path)
