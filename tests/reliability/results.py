@@ -1,4 +1,5 @@
-"""results.py: the figures of docs/reliability.md, gathered from a test run.
+"""results.py: the figures of the README's Reliability section, gathered
+from a test run.
 
     (cd build && ctest -L reliability)
     tests/fuzz/run.sh 60

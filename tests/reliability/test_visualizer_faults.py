@@ -8,7 +8,7 @@ requests, an engine that misbehaves and a dockerd that stops.
   starts again. The shared engine is never stopped.
 - Every phase is bounded in time; memory (RSS) and open descriptors
   (/proc/PID/fd) are compared before and after. RESULT lines carry the
-  figures of docs/reliability.md.
+  figures of the README's Reliability section.
 
 Everything this test creates on the shared engine is named
 relv-<random> and removed at the end.
