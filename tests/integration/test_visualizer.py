@@ -13,7 +13,6 @@ end. Run: ctest -L docker -R visualizer --output-on-failure
 
 import json
 import os
-import queue
 import secrets
 import shutil
 import signal
@@ -26,6 +25,8 @@ import time
 
 from part5test import (Proc, binary, check, free_port, http_get, raw_request,
                        run, step, wait_until)
+from sse import EventStream
+from unixserver import UnixServer, shut
 
 ENGINE_SOCK = "/var/run/docker.sock"
 PREFIX = "vizt-it-" + secrets.token_hex(3)
@@ -50,72 +51,26 @@ def docker(*args, timeout=60, check_rc=True):
     return r.stdout.strip()
 
 
-class EngineProxy:
+class EngineProxy(UnixServer):
     """A unix socket that forwards to the real engine and records request
     lines. stop() closes it and every connection through it (the engine
     seems gone); start() opens it again at the same path."""
 
     def __init__(self, path):
-        self.path = path
-        self.lines = []
-        self.lock = threading.Lock()
-        self.conns = []
-        self.lsock = None
+        super().__init__(path)
         self.start()
 
-    def start(self):
-        if os.path.exists(self.path):
-            os.unlink(self.path)
-        self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.lsock.bind(self.path)
-        # Like the engine's socket: owner and group may read and write. The
-        # visualizer, started as root here, drops to nobody with the
-        # socket's group (root's here), as it does in its image.
-        os.chmod(self.path, 0o660)
-        self.lsock.listen(64)
-        self.running = True
-        threading.Thread(target=self._accept, args=(self.lsock,),
-                         daemon=True).start()
-
-    def stop(self):
-        self.running = False
+    def serve(self, c):
         try:
-            self.lsock.close()
+            u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            u.connect(ENGINE_SOCK)
         except OSError:
-            pass
-        if os.path.exists(self.path):
-            os.unlink(self.path)
-        with self.lock:
-            conns, self.conns = self.conns, []
-        for s in conns:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-
-    def requests(self):
-        with self.lock:
-            return list(self.lines)
-
-    def _accept(self, lsock):
-        while self.running:
-            try:
-                c, _ = lsock.accept()
-            except OSError:
-                return
-            try:
-                u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                u.connect(ENGINE_SOCK)
-            except OSError:
-                c.close()
-                continue
-            with self.lock:
-                self.conns += [c, u]
-            threading.Thread(target=self._up, args=(c, u),
-                             daemon=True).start()
-            threading.Thread(target=self._down, args=(u, c),
-                             daemon=True).start()
+            c.close()
+            return
+        self.track(u)
+        threading.Thread(target=self._down, args=(u, c),
+                         daemon=True).start()
+        self._up(c, u)
 
     def _up(self, c, u):
         """Client to engine: log each request's line, forward its bytes."""
@@ -130,22 +85,17 @@ class EngineProxy:
                     head, buf = buf.split(b"\r\n\r\n", 1)
                     line = head.split(b"\r\n", 1)[0].decode("latin-1")
                     method, path = line.split(" ")[:2]
-                    with self.lock:
-                        self.lines.append(f"{method} {path}")
+                    self.record(f"{method} {path}")
                     u.sendall(head + b"\r\n\r\n")
                     # A body (there should be none) is logged and passed on.
                     for h in head.split(b"\r\n")[1:]:
                         if h.lower().startswith(b"content-length:"):
-                            with self.lock:
-                                self.lines.append("BODY " + h.decode())
+                            self.record("BODY " + h.decode())
         except OSError:
             pass
         finally:
-            for s in (c, u):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            shut(c)
+            shut(u)
 
     def _down(self, u, c):
         try:
@@ -157,98 +107,8 @@ class EngineProxy:
         except OSError:
             pass
         finally:
-            for s in (c, u):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
-class Events:
-    """An EventSource-like reader of /api/events in a thread: every state
-    event lands in a queue with the time it arrived."""
-
-    def __init__(self, port, path="/api/events", headers=b""):
-        self.q = queue.Queue()
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\n"
-                          b"Host: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                          + headers + b"\r\n")
-        self.head = b""
-        self.closed = threading.Event()
-        self.raw = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        buf = b""
-        try:
-            while b"\r\n\r\n" not in buf:
-                d = self.sock.recv(65536)
-                if not d:
-                    return
-                buf += d
-            self.head, buf = buf.split(b"\r\n\r\n", 1)
-            body = b""
-            # Chunked transfer: size line, data, CRLF.
-            while True:
-                while b"\r\n" not in buf:
-                    d = self.sock.recv(65536)
-                    if not d:
-                        return
-                    buf += d
-                size_line, buf = buf.split(b"\r\n", 1)
-                size = int(size_line.split(b";")[0], 16)
-                if size == 0:
-                    return
-                while len(buf) < size + 2:
-                    d = self.sock.recv(65536)
-                    if not d:
-                        return
-                    buf += d
-                body += buf[:size]
-                buf = buf[size + 2:]
-                while b"\n\n" in body:
-                    ev, body = body.split(b"\n\n", 1)
-                    self.raw.append(ev)
-                    self._event(ev)
-        except OSError:
-            pass
-        finally:
-            self.closed.set()
-
-    def _event(self, ev):
-        name, data = None, None
-        for line in ev.split(b"\n"):
-            if line.startswith(b"event: "):
-                name = line[7:].decode()
-            elif line.startswith(b"data: "):
-                data = line[6:]
-        if name == "state" and data is not None:
-            self.q.put((time.monotonic(), json.loads(data)))
-
-    def wait_for(self, pred, timeout, what):
-        """The first state, within timeout, for which pred is true."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no state with {what} within "
-                                     f"{timeout}s")
-            try:
-                t, state = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            if pred(state):
-                return t, state
-
-    def close(self):
-        # shutdown() first: close() alone does not end a connection another
-        # thread is blocked reading from.
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
+            shut(c)
+            shut(u)
 
 
 def service_tasks(state, service, desired="running"):
@@ -351,7 +211,7 @@ def test_state_and_live_scale():
                    f"com.docker.stack.namespace={PREFIX}")
     v = Viz()
     try:
-        ev = Events(v.port)
+        ev = EventStream(v.port)
         step("the stream shows the task running")
         ev.wait_for(lambda s: any(t["state"] == "running" for t in
                                   service_tasks(s, svc)), 60,
@@ -413,7 +273,7 @@ def test_failed_tasks_and_no_secrets():
                    "--label", "x=<img src=x onerror=alert(1)>")
     v = Viz()
     try:
-        ev = Events(v.port)
+        ev = EventStream(v.port)
         _, st = ev.wait_for(lambda s: any(
             t["state"] == "rejected" for t in service_tasks(s, bad, "shutdown")
             + service_tasks(s, bad)), 60, "a rejected task")
@@ -479,7 +339,7 @@ def test_requests_independent_of_pages():
         time.sleep(1)
         before = len(v.proxy.requests())
         t0 = time.monotonic()
-        streams = [Events(v.port) for _ in range(10)]
+        streams = [EventStream(v.port) for _ in range(10)]
         for s in streams:
             s.wait_for(lambda st: True, 5, "the first state")
         for _ in range(50):
@@ -501,7 +361,7 @@ def test_engine_away_and_back():
     reason and keeps the last picture; it comes back: connected again."""
     v = Viz()
     try:
-        ev = Events(v.port)
+        ev = EventStream(v.port)
         _, st = ev.wait_for(lambda s: s["engine"]["connected"] and s["nodes"],
                             10, "connected with nodes")
         nodes = len(st["nodes"])
@@ -576,7 +436,7 @@ def test_http_details():
             check(r.status == 200 and r.body == b"", f"HEAD {p}: no body")
         r = http_get(v.port, "/api/state")
         check(r.header("Cache-Control") == "no-store", "state is no-store")
-        a, b = Events(v.port), Events(v.port)
+        a, b = EventStream(v.port), EventStream(v.port)
         a.wait_for(lambda s: True, 5, "a first state")
         b.wait_for(lambda s: True, 5, "a first state")
         head = a.head.decode()
@@ -589,7 +449,7 @@ def test_http_details():
         wait_until(lambda: http_get(v.port, "/api/events",
                                     method="HEAD").status == 200, 5,
                    what="HEAD on the stream")
-        c = Events(v.port)
+        c = EventStream(v.port)
         c.wait_for(lambda s: True, 5, "a stream once a slot is free")
         b.close()
         c.close()
@@ -682,7 +542,7 @@ def test_drain():
     """SIGTERM: open streams end at once, the process exits 0."""
     v = Viz()
     try:
-        streams = [Events(v.port) for _ in range(3)]
+        streams = [EventStream(v.port) for _ in range(3)]
         for s in streams:
             s.wait_for(lambda st: True, 5, "a first state")
         t0 = time.monotonic()

@@ -17,15 +17,17 @@ Every request line is recorded (requests()). The /events stream stays
 open; push_event() writes an event line to every open stream and
 end_events() closes them (as a restarting engine does).
 
-Run it by hand: python3 fake_engine.py /tmp/engine.sock
+Run it by hand:
+  PYTHONPATH=tests/lib python3 tests/reliability/fake_engine.py /tmp/e.sock
 """
 
 import json
 import os
 import socket
 import sys
-import threading
 import time
+
+from unixserver import UnixServer
 
 SOURCE = os.environ.get(
     "PART5_SOURCE", os.path.dirname(os.path.dirname(os.path.dirname(
@@ -52,21 +54,16 @@ def load_fixtures():
     return out
 
 
-class FakeEngine:
+class FakeEngine(UnixServer):
     """The double. modes maps a path ("/tasks") or "*" to a mode."""
 
     def __init__(self, path, delay=3.0):
-        self.path = path
+        super().__init__(path)
         self.delay = delay
         self.bodies = load_fixtures()
         self.modes = {}
-        self.lock = threading.Lock()
-        self.lines = []
         self.served = []  # (path, mode) of each reply started
         self.events = []  # open /events connections
-        self.conns = set()
-        self.running = False
-        self.lsock = None
         self.start()
 
     # -- control ----------------------------------------------------------
@@ -87,10 +84,6 @@ class FakeEngine:
     def tasks(self):
         with self.lock:
             return json.loads(self.bodies["/tasks"])
-
-    def requests(self):
-        with self.lock:
-            return list(self.lines)
 
     def served_as(self, path, mode):
         """How many replies to path were given in mode."""
@@ -128,56 +121,18 @@ class FakeEngine:
 
     # -- life cycle -------------------------------------------------------
 
-    def start(self):
-        if os.path.exists(self.path):
-            os.unlink(self.path)
-        self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.lsock.bind(self.path)
-        # As the engine's socket: owner and group read and write. The
-        # visualizer, started as root by the tests, drops to nobody with
-        # the socket's group.
-        os.chmod(self.path, 0o660)
-        self.lsock.listen(64)
-        self.running = True
-        threading.Thread(target=self._accept, args=(self.lsock,),
-                         daemon=True).start()
-
     def stop(self):
         """Closes the socket and every connection: the engine is gone."""
-        self.running = False
-        try:
-            self.lsock.close()
-        except OSError:
-            pass
-        if os.path.exists(self.path):
-            os.unlink(self.path)
         self.end_events()
-        with self.lock:
-            conns, self.conns = list(self.conns), set()
-        for c in conns:
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        super().stop()
 
     # -- serving ----------------------------------------------------------
-
-    def _accept(self, lsock):
-        while self.running:
-            try:
-                c, _ = lsock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.conns.add(c)
-            threading.Thread(target=self._serve, args=(c,),
-                             daemon=True).start()
 
     def _mode(self, path):
         with self.lock:
             return self.modes.get(path, self.modes.get("*", "ok"))
 
-    def _serve(self, c):
+    def serve(self, c):
         keep = False
         try:
             c.settimeout(30)
@@ -190,8 +145,7 @@ class FakeEngine:
             line = head.split(b"\r\n", 1)[0].decode("latin-1")
             parts = line.split(" ")
             target = parts[1] if len(parts) > 1 else ""
-            with self.lock:
-                self.lines.append(f"{parts[0]} {target}")
+            self.record(f"{parts[0]} {target}")
             path = target.split("?", 1)[0]
             keep = self._reply(c, parts[0], path)
         except OSError:

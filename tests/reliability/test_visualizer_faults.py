@@ -18,14 +18,12 @@ Run: ctest -R reliability_visualizer --output-on-failure
 import base64
 import json
 import os
-import queue
 import re
 import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 
 from fake_engine import FakeEngine
@@ -33,6 +31,7 @@ from instrumented import rss_checked
 from part5test import (TIME_SCALE, Proc, binary, check, free_port, http_get,
                        raw_request, step, wait_until)
 from rellogs import logdir, main
+from sse import EventStream
 
 PREFIX = "relv-" + secrets.token_hex(3)
 VIZ = binary("visualizer")
@@ -91,84 +90,6 @@ class Viz:
 
     def rss(self):
         return self.proc.rss_kib()
-
-
-class Stream:
-    """One GET {root}api/events, read in a thread: the status, and each
-    state event in a queue with the time it arrived."""
-
-    def __init__(self, port, path="/api/events", headers=b""):
-        self.q = queue.Queue()
-        self.status = None
-        self.got_head = threading.Event()
-        self.closed = threading.Event()
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=30 * TIME_SCALE)
-        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\n"
-                          b"Host: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                          + headers + b"\r\n")
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _recv(self):
-        d = self.sock.recv(65536)
-        if not d:
-            raise EOFError
-        return d
-
-    def _read(self):
-        buf = b""
-        try:
-            while b"\r\n\r\n" not in buf:
-                buf += self._recv()
-            head, buf = buf.split(b"\r\n\r\n", 1)
-            self.status = int(head.split(b" ", 2)[1])
-            self.got_head.set()
-            if self.status != 200:
-                return
-            body = b""
-            while True:
-                while b"\r\n" not in buf:
-                    buf += self._recv()
-                size_line, buf = buf.split(b"\r\n", 1)
-                size = int(size_line.split(b";")[0], 16)
-                if size == 0:
-                    return
-                while len(buf) < size + 2:
-                    buf += self._recv()
-                body += buf[:size]
-                buf = buf[size + 2:]
-                while b"\n\n" in body:
-                    ev, body = body.split(b"\n\n", 1)
-                    for line in ev.split(b"\n"):
-                        if line.startswith(b"data: "):
-                            self.q.put((time.monotonic(),
-                                        json.loads(line[6:])))
-        except (OSError, EOFError, ValueError):
-            pass
-        finally:
-            self.got_head.set()
-            self.closed.set()
-
-    def wait_for(self, pred, timeout, what):
-        deadline = time.monotonic() + timeout * TIME_SCALE
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no state with {what} within "
-                                     f"{timeout * TIME_SCALE:.0f}s")
-            try:
-                t, st = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            if pred(st):
-                return t, st
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 def ntasks(st):
@@ -246,7 +167,7 @@ def test_thousand_idle_connections():
     try:
         v.wait_state(lambda s: s["engine"]["connected"] and s["nodes"], 10,
                      "a first picture")
-        page = Stream(v.port)
+        page = EventStream(v.port)
         _, st = page.wait_for(lambda s: s["nodes"], 5, "a first state")
         before_tasks = ntasks(st)
         for _ in range(20):
@@ -352,7 +273,7 @@ def test_event_stream_burst():
         rss0, fd0 = v.rss(), settled(v.pid)
         step("a burst of 60 event-stream connections")
         t0 = time.monotonic()
-        streams = [Stream(v.port) for _ in range(60)]
+        streams = [EventStream(v.port) for _ in range(60)]
         for s in streams:
             s.got_head.wait(10 * TIME_SCALE)
         codes = {}
@@ -374,7 +295,7 @@ def test_event_stream_burst():
             s.close()
 
         def twenty_again():
-            again = [Stream(v.port) for _ in range(20)]
+            again = [EventStream(v.port) for _ in range(20)]
             for s in again:
                 s.got_head.wait(10 * TIME_SCALE)
             ok = all(s.status == 200 for s in again)
@@ -531,7 +452,7 @@ def test_engine_misbehaves():
     eng = fake_engine()
     v = Viz(eng.path, {"LOG_LEVEL": "info"})
     try:
-        page = Stream(v.port)
+        page = EventStream(v.port)
         _, st = page.wait_for(lambda s: s["engine"]["connected"] and
                               s["nodes"], 10, "a first picture")
         full = eng.tasks()
@@ -718,7 +639,7 @@ def test_dockerd_stopped_and_started():
                    "com.docker.compose.project=demo", "--label",
                    "com.docker.compose.service=web", "relv-empty:1", "/x")
         v = Viz(sock)
-        page = Stream(v.port)
+        page = EventStream(v.port)
         _, st = page.wait_for(lambda s: s["engine"]["connected"] and
                               len(s["containers"]) == 3, 15,
                               "the three containers")
