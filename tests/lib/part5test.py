@@ -270,6 +270,22 @@ def start_hello(redis_port, **env):
     return p
 
 
+def closed_by_server(socks):
+    """How many of the client sockets socks the server has closed (EOF or
+    reset), without waiting: each is left non-blocking."""
+    n = 0
+    for s in socks:
+        s.settimeout(0)
+        try:
+            if s.recv(1) == b"":
+                n += 1
+        except BlockingIOError:
+            pass
+        except OSError:
+            n += 1
+    return n
+
+
 class BlackHole:
     """A listener that accepts connections and never answers."""
 

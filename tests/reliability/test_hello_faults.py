@@ -11,8 +11,9 @@ import threading
 import time
 
 from instrumented import rss_checked
-from part5test import (TIME_SCALE, Redis, check, http_get, raw_request,
-                       run, start_hello, step, wait_until)
+from part5test import (TIME_SCALE, Redis, check, closed_by_server,
+                       http_get, raw_request, run, start_hello, step,
+                       wait_until)
 
 DOWN = "<i>cannot connect to Redis, counter disabled</i>"
 
@@ -118,17 +119,7 @@ def test_thousand_idle_connections():
     step("the server closes them after IDLE_TIMEOUT (3 s)")
 
     def all_closed():
-        n = 0
-        for s in idle:
-            s.settimeout(0)
-            try:
-                if s.recv(1) == b"":
-                    n += 1
-            except BlockingIOError:
-                pass
-            except OSError:
-                n += 1
-        return n == len(idle) or None
+        return closed_by_server(idle) == len(idle) or None
     wait_until(all_closed, 10 * TIME_SCALE, interval=0.5,
                what="the idle connections to be closed")
     check(True, "all 1,000 closed by the server")

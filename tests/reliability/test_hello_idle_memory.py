@@ -14,23 +14,10 @@ import socket
 import time
 
 from instrumented import rss_checked
-from part5test import (TIME_SCALE, Proc, Redis, binary, check, free_port,
-                       http_get, step, wait_until)
+from part5test import (TIME_SCALE, Proc, Redis, binary, check,
+                       closed_by_server, free_port, http_get, step,
+                       wait_until)
 from rellogs import logdir, main
-
-
-def closed_by_server(socks):
-    n = 0
-    for s in socks:
-        s.settimeout(0)
-        try:
-            if s.recv(1) == b"":
-                n += 1
-        except BlockingIOError:
-            pass
-        except OSError:
-            n += 1
-    return n
 
 
 def fds(pid):

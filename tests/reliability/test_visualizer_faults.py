@@ -28,8 +28,8 @@ import time
 
 from fake_engine import FakeEngine
 from instrumented import rss_checked
-from part5test import (TIME_SCALE, Proc, binary, check, free_port, http_get,
-                       raw_request, step, wait_until)
+from part5test import (TIME_SCALE, Proc, binary, check, closed_by_server,
+                       free_port, http_get, raw_request, step, wait_until)
 from rellogs import logdir, main
 from sse import EventStream
 
@@ -107,20 +107,6 @@ def fake_engine():
 def close_fake(e):
     e.stop()
     shutil.rmtree(e.dir, ignore_errors=True)
-
-
-def closed_by_server(socks):
-    n = 0
-    for s in socks:
-        s.settimeout(0)
-        try:
-            if s.recv(1) == b"":
-                n += 1
-        except BlockingIOError:
-            pass
-        except OSError:
-            n += 1
-    return n
 
 
 # --------------------------------------------------------------------------
