@@ -34,6 +34,7 @@ SECTIONS = sys.argv[3:] or ["weight", "json", "client", "image", "scale",
                             "real"]
 VIZ = os.path.join(BUILD, "services/visualizer/visualizer")
 TMP = tempfile.mkdtemp(prefix="vizt-bench-")
+os.chmod(TMP, 0o750)  # the engine sockets' group (the visualizer's) enters
 HZ = os.sysconf("SC_CLK_TCK")
 
 
@@ -269,6 +270,8 @@ def bench_scale():
         while published(log) < 2 and time.monotonic() - t0 < 30:
             time.sleep(0.05)
         first = time.monotonic() - t0
+        if published(log) < 2:
+            sys.exit(f"the visualizer published no model in 30 s: see {log}")
         streams = [Stream(port) for _ in range(clients)]
         time.sleep(1.5)
         n0, c0 = published(log), cpu_ns(p.pid)

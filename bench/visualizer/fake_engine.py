@@ -14,6 +14,7 @@ Standard library only. Used by bench_visualizer.py; can also run alone:
 
 import asyncio
 import json
+import os
 import random
 import sys
 import threading
@@ -231,6 +232,9 @@ class FakeEngine:
                 asyncio.start_unix_server(self._handle, self.path,
                                           limit=1 << 20))
             self.server = srv
+            # As the engine's socket: the visualizer, started as root,
+            # drops to an unprivileged user with the socket's group.
+            os.chmod(self.path, 0o660)
             ready.set()
             self.loop.run_forever()
         threading.Thread(target=main, daemon=True).start()
