@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -165,4 +166,27 @@ int privdrop_to(
         return -1;
     }
     return verify(uid, gid, err, errlen);
+}
+
+int privdrop_passwd_user(const char *path,
+                         const char *name,
+                         uid_t *uid,
+                         gid_t *gid)
+{
+    FILE *f = fopen(path, "re");
+    struct passwd *pw;
+    int rc = -1;
+
+    if (f == NULL)
+        return -1;
+    while ((pw = fgetpwent(f)) != NULL) {
+        if (strcmp(pw->pw_name, name) == 0) {
+            *uid = pw->pw_uid;
+            *gid = pw->pw_gid;
+            rc = 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
 }

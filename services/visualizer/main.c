@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <malloc.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +112,6 @@ static void drop_root(void)
 {
     struct docker_endpoint ep;
     struct privdrop_report rep;
-    struct passwd *pw;
     struct stat st;
     char err[256];
     uid_t uid = 65534;
@@ -124,10 +122,9 @@ static void drop_root(void)
             fatalx("%s", err);
         return;
     }
-    pw = getpwnam("visualizer");
-    if (pw != NULL) {
-        uid = pw->pw_uid;
-        gid = pw->pw_gid;
+    if (privdrop_passwd_user("/etc/passwd", "visualizer", &uid, &gid) != 0) {
+        uid = 65534; /* nobody */
+        gid = 65534;
     }
     if (uid == 0)
         fatalx("user visualizer has uid 0: refusing to run as root");
