@@ -82,7 +82,8 @@ def start_engine():
 
 
 def stop_engine():
-    docker("rm", "-f", NODE, check_rc=False)
+    # -v: the engine image's anonymous /var/lib/docker volume goes too.
+    docker("rm", "-fv", NODE, check_rc=False)
     shutil.rmtree(SOCK_DIR, ignore_errors=True)
 
 
