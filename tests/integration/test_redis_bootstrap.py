@@ -14,21 +14,14 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 
-from part5test import (TIME_SCALE, Proc, binary, check, free_port, run, step,
-                       wait_until)
+from part5test import (TIME_SCALE, Proc, binary, check, free_port,
+                       require_root_and_redis, run, step, wait_until)
 
-if os.geteuid() != 0:
-    print("SKIP: these tests start redis-bootstrap as root (owners, the "
-          "switch to user redis); run them as root, as CI does", flush=True)
-    sys.exit(77)
-if shutil.which("redis-server") is None:
-    print("FAIL: redis-server is not installed (apt-get install "
-          "redis-server)", flush=True)
-    sys.exit(1)
+require_root_and_redis("these tests start redis-bootstrap as root "
+                       "(owners, the switch to user redis)")
 
 BOOT = binary("redis-bootstrap")
 SOURCE = os.environ.get("PART5_SOURCE", ".")

@@ -23,8 +23,8 @@ import tempfile
 import threading
 import time
 
-from part5test import (Proc, binary, check, free_port, http_get, raw_request,
-                       run, step, wait_until)
+from part5test import (Proc, binary, check, docker, free_port, http_get,
+                       raw_request, run, step, wait_until)
 from sse import EventStream
 from unixserver import UnixServer, shut
 
@@ -41,14 +41,6 @@ ALLOWED = {
     "GET /events?filters=%7B%22type%22%3A%5B%22service%22%2C%22node%22"
     "%2C%22container%22%5D%7D",
 }
-
-
-def docker(*args, timeout=60, check_rc=True):
-    r = subprocess.run(["docker", *args], capture_output=True, text=True,
-                       timeout=timeout)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"docker {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout.strip()
 
 
 class EngineProxy(UnixServer):

@@ -21,8 +21,8 @@ import subprocess
 import tempfile
 import time
 
-from part5test import (Proc, binary, check, free_port, http_get, run, step,
-                       wait_until)
+from part5test import (Proc, binary, check, docker, free_port, http_get, run,
+                       step, wait_until)
 
 PREFIX = "vizt-nsw-" + secrets.token_hex(3)
 DIND_IMAGE = "vizt-dind:1"
@@ -32,16 +32,6 @@ SOCK_DIR = tempfile.mkdtemp(prefix="vizt-nsw-")
 os.chmod(SOCK_DIR, 0o755)
 SOCK = os.path.join(SOCK_DIR, "docker.sock")
 NODE = PREFIX + "-engine"
-
-
-def docker(*args, host=None, timeout=120, check_rc=True, stdin=None):
-    argv = ["docker"] + (["-H", "unix://" + host] if host else []) + list(
-        args)
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                       input=stdin)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)}: {r.stderr.strip()}")
-    return r.stdout.strip()
 
 
 def ensure_dind_image():

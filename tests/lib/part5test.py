@@ -208,6 +208,31 @@ class Proc:
 _procs = []
 
 
+def docker(*args, host=None, timeout=120, check_rc=True, stdin=None):
+    """Runs the docker CLI (against the engine at unix socket host, if
+    given) and returns its stdout; a non-zero exit raises RuntimeError
+    with docker's message unless check_rc is False."""
+    argv = ["docker"] + (["-H", "unix://" + host] if host else []) + list(
+        args)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                       input=stdin)
+    if check_rc and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)}: {r.stderr.strip()}")
+    return r.stdout.strip()
+
+
+def require_root_and_redis(why):
+    """Exits the test program before it starts: 77 (ctest's SKIP) when not
+    root, saying why root is needed; 1 when redis-server is missing."""
+    if os.geteuid() != 0:
+        print(f"SKIP: {why}; run them as root, as CI does", flush=True)
+        sys.exit(77)
+    if shutil.which("redis-server") is None:
+        print("FAIL: redis-server is not installed (apt-get install "
+              "redis-server)", flush=True)
+        sys.exit(1)
+
+
 class Redis:
     """A real redis-server of our own, on a free port in a temp dir."""
 

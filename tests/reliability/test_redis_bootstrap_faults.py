@@ -18,21 +18,15 @@ import pwd
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
 from part5test import (PREFIX, TIME_SCALE, VALGRIND_EXIT, binary, check,
-                       free_port, run, sanitizer_findings, step)
+                       free_port, require_root_and_redis, run,
+                       sanitizer_findings, step)
 
-if os.geteuid() != 0:
-    print("SKIP: these tests mount file systems and start redis-bootstrap "
-          "as root; run them as root, as CI does", flush=True)
-    sys.exit(77)
-if shutil.which("redis-server") is None:
-    print("FAIL: redis-server is not installed (apt-get install "
-          "redis-server)", flush=True)
-    sys.exit(1)
+require_root_and_redis("these tests mount file systems and start "
+                       "redis-bootstrap as root")
 
 BOOT = binary("redis-bootstrap")
 REDIS = pwd.getpwnam("redis")

@@ -29,7 +29,8 @@ import time
 from fake_engine import FakeEngine
 from instrumented import rss_checked
 from part5test import (TIME_SCALE, Proc, binary, check, closed_by_server,
-                       free_port, http_get, raw_request, step, wait_until)
+                       docker, free_port, http_get, raw_request, step,
+                       wait_until)
 from rellogs import logdir, main
 from sse import EventStream
 
@@ -579,14 +580,6 @@ def test_engine_misbehaves():
 
 # --------------------------------------------------------------------------
 # dockerd stopped for 10 s, in an engine in a container of our own.
-
-def docker(*args, timeout=120, check_rc=True):
-    r = subprocess.run(["docker", *args], capture_output=True, text=True,
-                       timeout=timeout)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"docker {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout.strip()
-
 
 def test_dockerd_stopped_and_started():
     """The engine the visualizer reads stops for 10 s: /api/state and the
