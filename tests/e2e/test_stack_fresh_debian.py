@@ -151,6 +151,8 @@ def test_shipped_file_on_a_kernel_without_ipvs():
               "out, and where to read why")
     r = subprocess.run(["docker", "exec", "-w", "/root/part5", m, "./stack",
                         "down"], capture_output=True, text=True, timeout=180)
+    print("      | " + "\n      | ".join((r.stdout + r.stderr).rstrip()
+                                          .splitlines()), flush=True)
     check(r.returncode == 0, "./stack down exits 0")
 
 
