@@ -25,7 +25,7 @@ WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
  && cmake --build /build --target visualizer -j"$(nproc)" \
- && install -D -s -m 755 /build/services/visualizer/visualizer \
+ && install -D -s -m 755 /build/visualizer/visualizer \
         /usr/local/bin/visualizer \
  && /usr/local/bin/visualizer --version
 

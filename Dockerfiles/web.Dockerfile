@@ -19,7 +19,7 @@ COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
         -DCMAKE_INSTALL_PREFIX=/usr/local \
  && cmake --build /build --target hello -j"$(nproc)" \
- && install -D -s -m 755 /build/services/web/hello /usr/local/bin/hello \
+ && install -D -s -m 755 /build/web/hello /usr/local/bin/hello \
  && /usr/local/bin/hello --version
 
 # The runtime root: the binary, its shared libraries, the loader and an

@@ -47,7 +47,7 @@ function(part5_fuzz_replay name)
     endif()
 endfunction()
 
-set(PART5_VIZ_DIR ${PROJECT_SOURCE_DIR}/services/visualizer)
+set(PART5_VIZ_DIR ${PROJECT_SOURCE_DIR}/visualizer)
 # Routing of both servers and CTX_ROOT.
 part5_fuzz_replay(fuzz_route LIBS hello_core visualizer_core)
 # The environment configuration, every type, and secret files.

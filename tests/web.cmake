@@ -1,4 +1,4 @@
-# Tests of hello, the web service (services/web).
+# Tests of hello, the web service (web).
 part5_unit_test(breaker hello_core)
 part5_unit_test(page hello_core)
 part5_unit_test(hello_routes hello_core)

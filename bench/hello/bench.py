@@ -95,7 +95,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--conns", default="1,16,64")
     args = ap.parse_args()
-    hello_bin = os.path.join(args.build, "services/web/hello")
+    hello_bin = os.path.join(args.build, "web/hello")
     if not os.access(hello_bin, os.X_OK):
         sys.exit(f"build hello first: {hello_bin}")
     for tool in ("wrk", "nginx", "redis-server"):

@@ -32,7 +32,7 @@ from fake_engine import FakeEngine  # noqa: E402
 BUILD, BIN = sys.argv[1], sys.argv[2]
 SECTIONS = sys.argv[3:] or ["weight", "json", "client", "image", "scale",
                             "real"]
-VIZ = os.path.join(BUILD, "services/visualizer/visualizer")
+VIZ = os.path.join(BUILD, "visualizer/visualizer")
 TMP = tempfile.mkdtemp(prefix="vizt-bench-")
 os.chmod(TMP, 0o750)  # the engine sockets' group (the visualizer's) enters
 HZ = os.sysconf("SC_CLK_TCK")

@@ -5,7 +5,7 @@
  *
  *   client_bench SOCKET N
  *
- * Built three times by run.sh: with services/visualizer/docker_client.c
+ * Built three times by run.sh: with visualizer/docker_client.c
  * (ours), and with docker_client_curl.c linked against libcurl-gnutls or
  * libcurl-openssl (-DCLIENT_CURL). Prints: wall ms per fetch, CPU ms per
  * fetch, RSS KiB after initialisation, peak RSS KiB, tasks parsed.

@@ -1,5 +1,5 @@
 /*
- * docker_client_curl.c: the libcurl peer of services/visualizer/
+ * docker_client_curl.c: the libcurl peer of visualizer/
  * docker_client.c, for bench/visualizer (same API, docker_client.h):
  * libcurl's multi interface on a libuv loop. See
  * docker_client.h.

@@ -15,8 +15,8 @@ bin=$(mktemp -d /tmp/vizt-bench-bin-XXXXXX)
 trap 'rm -rf "$bin"' EXIT
 
 make -C "$build" -j2 visualizer >/dev/null
-v="$build/services/visualizer"
-src="$root/services/visualizer"
+v="$build/visualizer"
+src="$root/visualizer"
 inc="-I$src -I$root/services/common -I$build/services/common"
 libs="$v/libvisualizer_model.a $build/services/common/libpart5_common.a"
 pc=$(pkg-config --cflags --libs yajl libuv libmicrohttpd)

@@ -21,6 +21,7 @@
 #include "check.h"
 #include "compose.h"
 #include "env.h"
+#include "hostdirs.h"
 #include "log.h"
 #include "preflight.h"
 #include "util.h"
@@ -243,7 +244,7 @@ static int cmd_prepare(int argc, char **argv)
     struct compose_file *cf = NULL;
     struct preflight p;
     struct preflight_node node;
-    struct preflight_apply_opts ao;
+    struct hostdirs_opts ao;
     uid_t uid = PREFLIGHT_REDIS_UID;
     gid_t gid = PREFLIGHT_REDIS_GID;
     char *data = NULL;
@@ -338,7 +339,7 @@ static int cmd_prepare(int argc, char **argv)
     ao.gid = gid;
     ao.dry_run = dry_run;
     ao.out = stdout;
-    preflight_apply(&p, &ao);
+    hostdirs_apply(&p, &ao);
 
     for (i = 0; i < p.nfindings; i++)
         print_finding(file, &p.findings[i]);

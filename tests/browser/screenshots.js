@@ -3,7 +3,7 @@
  *
  *   node screenshots.js                      the mock server's fixtures
  *   VISUALIZER_URL=http://127.0.0.1:8080/ node screenshots.js
- *   VISUALIZER_BIN=../../build/services/visualizer/visualizer node screenshots.js
+ *   VISUALIZER_BIN=../../build/visualizer/visualizer node screenshots.js
  *                                            whatever the real server shows
  *                                            now, as real-<w>x<h>.png (and
  *                                            real-all-... with the toggle on)

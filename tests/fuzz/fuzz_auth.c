@@ -1,6 +1,6 @@
 /*
  * fuzz_auth.c: libFuzzer target for the visualizer's basic
- * authentication (services/visualizer/auth.c): the credentials file
+ * authentication (visualizer/auth.c): the credentials file
  * parser, auth_parse(), and the constant-time check, auth_check().
  *
  * Input: a credentials file, then after a NUL byte the "user:password"

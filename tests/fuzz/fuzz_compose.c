@@ -1,6 +1,6 @@
 /*
  * fuzz_compose.c: libFuzzer target for the compose reader
- * (services/redis/compose.c) and what runs on its model: the checks of
+ * (services/stackfile/compose.c) and what runs on its model: the checks of
  * `redis-bootstrap prepare`. The command-word splitter and the Redis
  * config reader of the entrypoint get the same bytes, since they read
  * user text too.

@@ -1,6 +1,6 @@
 /*
  * fuzz_docker_client.c: libFuzzer target for the engine client's reply
- * parser (the static dc_parse() of services/visualizer/docker_client.c,
+ * parser (the static dc_parse() of visualizer/docker_client.c,
  * reached by including the file, as tests/unit/test_docker_client.c
  * does) and for the engine's error message, docker_error_message().
  *

@@ -1,6 +1,6 @@
 /*
  * fuzz_page.c: libFuzzer target for what hello puts in its page: NAME and
- * the host name, escaped for HTML and for JSON (services/web/page.c and
+ * the host name, escaped for HTML and for JSON (web/page.c and
  * html_escape() of services/common/util.c).
  *
  * Input: NAME, a NUL byte, the host name. NAME is first checked as hello

@@ -1,9 +1,9 @@
 /*
  * fuzz_route.c: libFuzzer target for the HTTP routing of both servers:
  * http_route_match() and http_method_bit() (services/common/http.c),
- * hello_route() (services/web/hello.c), and the visualizer's CTX_ROOT
+ * hello_route() (web/hello.c), and the visualizer's CTX_ROOT
  * handling, viz_root_normalise() and viz_route()
- * (services/visualizer/visualizer.c).
+ * (visualizer/visualizer.c).
  *
  * Input: up to three fields separated by '\n': a method, a request path
  * (as libmicrohttpd hands it over: decoded, without the query) and a

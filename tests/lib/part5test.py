@@ -33,7 +33,7 @@ TIME_SCALE = 8.0 if any("valgrind" in p for p in PREFIX) else 1.0
 
 def binary(name):
     """Path of a program built in the build tree."""
-    for sub in ("services/web", "services/visualizer", "services/redis", ""):
+    for sub in ("web", "visualizer", "services/redis", ""):
         path = os.path.join(BUILD, sub, name)
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path

@@ -37,7 +37,7 @@ VIZ_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; "
            "img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
            "form-action 'none'; frame-ancestors 'none'")
 MARK = "zq7xmark"
-# The fixed requests of services/visualizer/docker_host.c.
+# The fixed requests of visualizer/docker_host.c.
 ALLOWED = {
     "GET /_ping", "GET /version", "GET /info", "GET /nodes", "GET /services",
     "GET /tasks", "GET /containers/json?all=1",

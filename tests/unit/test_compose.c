@@ -1,5 +1,5 @@
 /*
- * test_compose.c: the compose reader (services/redis/compose.c) on the
+ * test_compose.c: the compose reader (services/stackfile/compose.c) on the
  * tutorial's files exactly as printed, on short and long syntax, anchors
  * and merge keys, and on broken input: one clear error each, never a crash.
  */

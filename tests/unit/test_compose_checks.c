@@ -1,6 +1,6 @@
 /*
  * test_compose_checks.c: what `redis-bootstrap prepare` finds in a stack
- * file (services/redis/preflight.c), and the host directories it creates
+ * file (services/stackfile/preflight.c), and the host directories it creates
  * under a host root.
  */
 #include <setjmp.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "compose.h"
+#include "hostdirs.h"
 #include "preflight.h"
 #include "util.h"
 
@@ -349,7 +350,7 @@ static void test_compose_checks_apply(void **state)
     const char *root = *state;
     struct compose_file *cf =
         must_parse_fixture("docker-compose.part5-redis.yml");
-    struct preflight_apply_opts o;
+    struct hostdirs_opts o;
     struct preflight p;
     char path[1024], *out = NULL;
     size_t outlen = 0;
@@ -369,7 +370,7 @@ static void test_compose_checks_apply(void **state)
     /* Dry run: says what it would do, changes nothing. */
     o.dry_run = 1;
     o.out = open_memstream(&out, &outlen);
-    assert_int_equal(preflight_apply(&p, &o), 1); /* no docker.sock there */
+    assert_int_equal(hostdirs_apply(&p, &o), 1); /* no docker.sock there */
     fclose(o.out);
     assert_non_null(strstr(out, "would create: "));
     assert_non_null(strstr(out, "/home/docker/data (owner "));
@@ -384,7 +385,7 @@ static void test_compose_checks_apply(void **state)
     preflight_check(cf, &manager, &p);
     o.dry_run = 0;
     o.out = open_memstream(&out, &outlen);
-    assert_int_equal(preflight_apply(&p, &o), 1);
+    assert_int_equal(hostdirs_apply(&p, &o), 1);
     fclose(o.out);
     assert_non_null(strstr(out, "created: "));
     free(out);
@@ -419,7 +420,7 @@ static void test_compose_checks_apply(void **state)
     assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
     preflight_check(cf, &manager, &p);
     o.out = open_memstream(&out, &outlen);
-    assert_int_equal(preflight_apply(&p, &o), 0);
+    assert_int_equal(hostdirs_apply(&p, &o), 0);
     fclose(o.out);
     assert_non_null(strstr(out, "/home/docker/data exists"));
     assert_non_null(strstr(out, "/var/run/docker.sock exists"));
@@ -440,7 +441,7 @@ static void test_compose_checks_apply_symlink(void **state)
 {
     const char *root = *state;
     struct compose_file *cf;
-    struct preflight_apply_opts o;
+    struct hostdirs_opts o;
     struct preflight p;
     char path[1024], *out = NULL;
     size_t outlen = 0;
@@ -462,7 +463,7 @@ static void test_compose_checks_apply_symlink(void **state)
     /* The link's target does not exist in the host root. */
     preflight_check(cf, &manager, &p);
     o.out = open_memstream(&out, &outlen);
-    assert_int_equal(preflight_apply(&p, &o), 1);
+    assert_int_equal(hostdirs_apply(&p, &o), 1);
     fclose(o.out);
     free(out);
     assert_finding(&p, p.nfindings - 1, PREFLIGHT_ERROR, 4, 15,
@@ -474,7 +475,7 @@ static void test_compose_checks_apply_symlink(void **state)
     assert_int_equal(mkdir(path, 0755), 0);
     preflight_check(cf, &manager, &p);
     o.out = open_memstream(&out, &outlen);
-    assert_int_equal(preflight_apply(&p, &o), 0);
+    assert_int_equal(hostdirs_apply(&p, &o), 0);
     fclose(o.out);
     free(out);
     assert_int_equal(stat("/part5-test-escape", &st), -1);

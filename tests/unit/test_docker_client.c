@@ -1,6 +1,6 @@
 /*
  * test_docker_client.c: the engine client's reply parser (the static
- * dc_parse() of services/visualizer/docker_client.c, reached by including
+ * dc_parse() of visualizer/docker_client.c, reached by including
  * the file, as libssh's torture tests do): framing by Content-Length, by
  * chunked coding and by close, fed in every split, and the replies it
  * must refuse.

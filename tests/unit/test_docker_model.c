@@ -1,5 +1,5 @@
 /*
- * test_docker_model.c: engine JSON -> model -> JSON (services/visualizer
+ * test_docker_model.c: engine JSON -> model -> JSON (visualizer
  * jscan.c and docker_model.c), with replies recorded from a real engine
  * (tests/fixtures/docker/, see its README) and hand-made odd ones.
  *

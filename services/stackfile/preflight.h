@@ -4,8 +4,8 @@
  *
  * preflight_check() is pure: from the compose model it derives findings
  * (the mistakes people make with the tutorial's Part 5 file) and a list of
- * host paths that bind mounts need on this node. preflight_apply() does
- * the I/O: it creates the missing directories under a host root.
+ * host paths that bind mounts need on this node. It does no I/O: creating
+ * those paths is redis-bootstrap's hostdirs.c.
  */
 #ifndef PART5_PREFLIGHT_H
 #define PART5_PREFLIGHT_H
@@ -94,23 +94,5 @@ int preflight_is_redis(const struct compose_service *s);
  * does not, -1 when it cannot be told here (node.labels, node.id...).
  */
 int preflight_constraint(const char *expr, const struct preflight_node *node);
-
-struct preflight_apply_opts {
-    int root_fd;           /* the host's "/" (--host-root), O_PATH */
-    const char *root_name; /* shown in messages, NULL for "/" */
-    uid_t uid;             /* owner of the Redis data directories */
-    gid_t gid;
-    int dry_run;
-    FILE *out; /* one line per path */
-};
-
-/*
- * Makes sure each path exists under the host root: creates missing
- * directories (Redis' with uid:gid and mode 0700, others root's 0755),
- * reports missing files and sockets as errors (added to p). Returns the
- * number of failures.
- */
-size_t preflight_apply(struct preflight *p,
-                       const struct preflight_apply_opts *o);
 
 #endif
