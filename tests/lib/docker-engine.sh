@@ -5,6 +5,9 @@
 # reused and left alone. Otherwise Debian's dockerd is started (installing
 # docker.io when missing, as root) and its PID is written to STATE_DIR, so
 # that "stop" stops exactly the engine this run started, and nothing else.
+# Then the base image every test image starts from (debian:bookworm-slim)
+# is made when absent (base-image.sh): on a fresh machine no test may
+# depend on another having made it first.
 set -euo pipefail
 cmd=${1:?start|stop}
 state=${2:?state directory}
@@ -17,7 +20,7 @@ start)
     rm -f "$state/started.pid"
     if docker info >/dev/null 2>&1; then
         say "an engine already answers: reusing it"
-        exit 0
+        exec "$(dirname "$0")/base-image.sh"
     fi
     if ! command -v dockerd >/dev/null 2>&1; then
         if [ "$(id -u)" -ne 0 ]; then
@@ -33,7 +36,7 @@ start)
     for _ in $(seq 60); do
         if docker info >/dev/null 2>&1; then
             say "dockerd $(cat "$state/started.pid") is ready"
-            exit 0
+            exec "$(dirname "$0")/base-image.sh"
         fi
         sleep 0.5
     done
