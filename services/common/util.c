@@ -5,10 +5,13 @@
 
 #include <stdarg.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -18,6 +21,65 @@ static void util_oom(size_t size)
 {
     log_errorx("out of memory allocating %zu bytes", size);
     abort();
+}
+
+ssize_t read_file_into(const char *path, char *dst, size_t cap)
+{
+    size_t len = 0;
+    ssize_t got;
+    int fd, saved;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    for (;;) {
+        /* One byte more than fits, to tell "exactly full" from "too big". */
+        if (len == cap) {
+            close(fd);
+            errno = EFBIG;
+            return -1;
+        }
+        got = read(fd, dst + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            saved = errno;
+            close(fd);
+            errno = saved;
+            return -1;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
+    dst[len] = '\0';
+    return (ssize_t)len;
+}
+
+char *read_file(const char *path, size_t max, size_t *len)
+{
+    char *data = xmalloc(max + 1);
+    ssize_t n;
+    int saved;
+
+    n = read_file_into(path, data, max + 1);
+    if (n < 0) {
+        saved = errno;
+        free(data);
+        errno = saved;
+        return NULL;
+    }
+    if (len != NULL)
+        *len = (size_t)n;
+    return data;
+}
+
+const char *base_name(const char *s)
+{
+    const char *slash = strrchr(s, '/');
+
+    return slash != NULL ? slash + 1 : s;
 }
 
 void *xmalloc(size_t size)

@@ -9,12 +9,33 @@
 #include <stddef.h>
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Allocation wrappers: on failure they log and abort(). */
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
+
+/*
+ * The one whole-file reader. Reads the file at path into dst, which holds
+ * cap bytes (cap >= 1), and NUL-terminates it. Returns the file's length,
+ * or -1 with errno set: EFBIG when the file has cap bytes or more (it did
+ * not fit with its NUL), EISDIR for a directory, or open()'s and read()'s
+ * own. Nothing is allocated, so a secret read this way is only where the
+ * caller put it (and can be wiped there).
+ */
+ssize_t read_file_into(const char *path, char *dst, size_t cap);
+
+/*
+ * Reads a whole file of at most max bytes into a new NUL-terminated buffer
+ * (*len bytes, when len is not NULL). Returns it, or NULL with errno set
+ * as read_file_into() does. The caller frees it with free().
+ */
+char *read_file(const char *path, size_t max, size_t *len);
+
+/* The last component of a path or an image name (s itself when no '/'). */
+const char *base_name(const char *s);
 
 /* Milliseconds from an arbitrary fixed point (CLOCK_MONOTONIC). */
 uint64_t now_ms(void);

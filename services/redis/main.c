@@ -155,47 +155,6 @@ static int parse_owner(const char *s, uid_t *uid, gid_t *gid)
 }
 
 /*
- * Reads a whole file (at most COMPOSE_MAX_INPUT + 1 bytes, so the reader
- * sees that it is too large). Returns a buffer the caller frees, or NULL
- * with errno set.
- */
-static char *read_file(const char *path, size_t *len)
-{
-    struct buf b = BUF_INIT;
-    char chunk[16384];
-    ssize_t n;
-    int fd, saved;
-    struct stat st;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return NULL;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        errno = EISDIR;
-        return NULL;
-    }
-    for (;;) {
-        n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        buf_append(&b, chunk, (size_t)n);
-        if (b.len > COMPOSE_MAX_INPUT)
-            break;
-    }
-    saved = errno;
-    close(fd);
-    if (n < 0) {
-        buf_free(&b);
-        errno = saved;
-        return NULL;
-    }
-    return buf_steal(&b, len);
-}
-
-/*
  * The host name to match node.hostname constraints against: the host
  * root's /etc/hostname when there is one, else this machine's.
  */
@@ -292,7 +251,14 @@ static int cmd_prepare(int argc, char **argv)
     }
 
     /* Read and check (pure), then make the host paths exist (I/O). */
-    data = read_file(file, &len);
+    data = read_file(file, COMPOSE_MAX_INPUT, &len);
+    if (data == NULL && errno == EFBIG) {
+        fprintf(stderr,
+                "%s: error: the file is larger than %u MiB: is it really a "
+                "compose file?\n",
+                file, COMPOSE_MAX_INPUT / (1024 * 1024));
+        goto done;
+    }
     if (data == NULL) {
         fprintf(stderr,
                 "%s: error: cannot read the stack file: %s: give its path "

@@ -19,14 +19,6 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* The last path component of s (s itself when it has no '/'). */
-static const char *base_name(const char *s)
-{
-    const char *slash = strrchr(s, '/');
-
-    return slash != NULL ? slash + 1 : s;
-}
-
 /* Replaces *slot with a copy of value (or NULL). */
 static void set_str(char **slot, const char *value)
 {

@@ -101,16 +101,6 @@ size_t preflight_errors(const struct preflight *p)
     return n;
 }
 
-/*
- * The last component of a path or image name.
- */
-static const char *base_name(const char *s)
-{
-    const char *slash = strrchr(s, '/');
-
-    return slash != NULL ? slash + 1 : s;
-}
-
 int preflight_is_redis(const struct compose_service *s)
 {
     char name[256];

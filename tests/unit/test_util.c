@@ -1,5 +1,6 @@
 /*
- * test_util.c: the growable buffer and HTML escaping.
+ * test_util.c: the whole-file reader, base_name(), the growable buffer and
+ * HTML escaping.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,10 +8,99 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
+
+/* A temporary file holding len bytes of data; returns its path (static). */
+static const char *temp_file(const char *data, size_t len)
+{
+    static char path[64];
+    int fd;
+
+    snprintf(path, sizeof(path), "/tmp/part5-test-util-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+static void test_util_read_file_into_fits(void **state)
+{
+    char dst[8];
+    const char *p = temp_file("abc\0d", 5);
+
+    (void)state;
+    assert_int_equal(read_file_into(p, dst, sizeof(dst)), 5);
+    assert_memory_equal(dst, "abc\0d\0", 6);
+    /* Seven bytes and the NUL fill eight: still fits. */
+    unlink(p);
+    p = temp_file("1234567", 7);
+    assert_int_equal(read_file_into(p, dst, sizeof(dst)), 7);
+    assert_string_equal(dst, "1234567");
+    unlink(p);
+}
+
+static void test_util_read_file_into_too_big(void **state)
+{
+    char dst[8];
+    const char *p = temp_file("12345678", 8);
+
+    (void)state;
+    errno = 0;
+    assert_int_equal(read_file_into(p, dst, sizeof(dst)), -1);
+    assert_int_equal(errno, EFBIG);
+    unlink(p);
+}
+
+static void test_util_read_file_errors(void **state)
+{
+    char dst[8];
+    size_t len = 99;
+
+    (void)state;
+    assert_int_equal(read_file_into("/nonexistent/x", dst, sizeof(dst)), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_int_equal(read_file_into("/tmp", dst, sizeof(dst)), -1);
+    assert_int_equal(errno, EISDIR);
+    assert_null(read_file("/tmp", 100, &len));
+    assert_int_equal(errno, EISDIR);
+    assert_int_equal(len, 99);
+}
+
+static void test_util_read_file_allocates(void **state)
+{
+    const char *p = temp_file("hello\n", 6);
+    size_t len = 0;
+    char *s;
+
+    (void)state;
+    s = read_file(p, 6, &len);
+    assert_non_null(s);
+    assert_int_equal(len, 6);
+    assert_string_equal(s, "hello\n");
+    free(s);
+    assert_null(read_file(p, 5, &len));
+    assert_int_equal(errno, EFBIG);
+    s = read_file(p, 100, NULL);
+    assert_non_null(s);
+    free(s);
+    unlink(p);
+}
+
+static void test_util_base_name(void **state)
+{
+    (void)state;
+    assert_string_equal(base_name("/usr/bin/redis-server"), "redis-server");
+    assert_string_equal(base_name("redis:7"), "redis:7");
+    assert_string_equal(base_name("library/redis"), "redis");
+    assert_string_equal(base_name("dir/"), "");
+}
 
 static void test_util_buf_appends_and_grows(void **state)
 {
@@ -101,6 +191,11 @@ static void test_util_html_escape_string(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_util_read_file_into_fits),
+        cmocka_unit_test(test_util_read_file_into_too_big),
+        cmocka_unit_test(test_util_read_file_errors),
+        cmocka_unit_test(test_util_read_file_allocates),
+        cmocka_unit_test(test_util_base_name),
         cmocka_unit_test(test_util_buf_appends_and_grows),
         cmocka_unit_test(test_util_buf_steal_empty),
         cmocka_unit_test(test_util_html_escapes_markup),
