@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # base-image.sh [TAG]: makes sure the base image the Dockerfiles start from
 # (debian:bookworm-slim by default) exists on the engine, for machines that
 # reach Debian's mirror but no image registry (classrooms behind a mirror,

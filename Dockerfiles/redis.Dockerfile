@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The stack's Redis: Debian's redis-server, started by our redis-bootstrap.
 #
 #   docker build -f Dockerfiles/redis.Dockerfile -t part5/redis:1.0.0 .
@@ -61,7 +62,7 @@ FROM scratch
 ARG VERSION=dev
 ARG REVISION=
 ARG SOURCE=
-ARG LICENSES=NOASSERTION
+ARG LICENSES=Apache-2.0
 LABEL org.opencontainers.image.title="part5/redis" \
       org.opencontainers.image.description="Debian's redis-server for the Docker Get Started Part 5 stack, started by redis-bootstrap: prepares /data, drops root, then execs redis-server." \
       org.opencontainers.image.version="$VERSION" \

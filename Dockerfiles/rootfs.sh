@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # rootfs.sh: lays out the root filesystem of a minimal runtime image.
 #
 # usage: rootfs.sh [options] DEST BINARY...

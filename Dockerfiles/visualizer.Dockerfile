@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The stack's visualizer: a live picture of the swarm, read from the Docker
 # socket, with its page compiled into the binary.
 #
@@ -39,7 +40,7 @@ FROM scratch
 ARG VERSION=dev
 ARG REVISION=
 ARG SOURCE=
-ARG LICENSES=NOASSERTION
+ARG LICENSES=Apache-2.0
 LABEL org.opencontainers.image.title="part5/visualizer" \
       org.opencontainers.image.description="A live, read-only picture of a Docker swarm (nodes, services, tasks) for the Get Started Part 5 stack; needs /var/run/docker.sock on a manager." \
       org.opencontainers.image.version="$VERSION" \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The stack's web service: hello, the tutorial's friendlyhello page in C.
 #
 #   docker build -f Dockerfiles/web.Dockerfile -t part5/hello:1.0.0 .
@@ -32,7 +33,7 @@ FROM scratch
 ARG VERSION=dev
 ARG REVISION=
 ARG SOURCE=
-ARG LICENSES=NOASSERTION
+ARG LICENSES=Apache-2.0
 LABEL org.opencontainers.image.title="part5/hello" \
       org.opencontainers.image.description="The Docker Get Started friendlyhello page (Part 2-5) in C: greets NAME, shows the container's hostname and counts visits in Redis." \
       org.opencontainers.image.version="$VERSION" \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # part5_embed(OUT_C symbol_prefix FILES...): compiles files into a C source
 # as const byte arrays, so a program carries its page without reading the
 # disk. The generated file defines, for each input, `<prefix>_<name>` and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # part5_sanitize(target): applies PART5_SANITIZE (e.g. "address,undefined")
 # to a target, compile and link (libuv ASAN/UBSAN options).
 function(part5_sanitize target)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # part5_warnings(target): the warning set every target of this project
 # compiles with (libssh CompilerChecks.cmake; hiredis and beanstalkd
 # Makefiles). -Werror is opt-in through PART5_WERROR, which CI turns on.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # deps.sh [build|test|all]: installs the Debian packages the project needs
 # (as root, with apt-get), and only those that are missing.
 #   build: compile the three programs

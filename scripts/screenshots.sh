@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # screenshots.sh: the README's pictures, from the real images.
 #
 # Deploys the Part 5 stack with ./stack up (unless it runs already), then

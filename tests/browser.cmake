@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The visualizer page in headless Chromium (tests/browser/README.md).
 # playwright-core drives the system's /usr/bin/chromium; run.sh installs the
 # locked playwright-core with `npm ci` when tests/browser/node_modules is

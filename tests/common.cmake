@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the shared library (services/common).
 part5_unit_test(log part5_common)
 part5_unit_test(env part5_common)

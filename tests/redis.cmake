@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tests of redis-bootstrap (services/redis): the compose reader, the
 # checks of `prepare`, the entrypoint's argument rules and data directory
 # handling (unit); the real program against a real redis-server (integration,

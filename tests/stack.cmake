@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the whole stack: images, compose files, ./stack, end-to-end
 # deployments on real swarms (issue 5). Included by tests/CMakeLists.txt.
 

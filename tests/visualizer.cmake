@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the visualizer server (visualizer). The page's own
 # browser test lives with the page (tests/browser/).
 

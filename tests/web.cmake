@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tests of hello, the web service (web).
 part5_unit_test(breaker hello_core)
 part5_unit_test(page hello_core)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth.c: the credentials file and a constant-time check. See auth.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker_client.c: a small HTTP/1.1 client for the Docker engine on a
  * libuv loop. See docker_client.h.

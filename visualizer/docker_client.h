@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker_client.h: GET requests to the Docker engine, on the program's
  * libuv loop.

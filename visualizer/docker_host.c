@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker_host.c: the fixed request paths and DOCKER_HOST, shared by the
  * engine client (docker_client.c) and its benchmark peers. See

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker_model.c: the engine's replies into the model, and the model into
  * JSON. See docker_model.h.

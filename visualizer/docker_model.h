@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker_model.h: what the visualizer knows about the engine, turned from
  * the engine's JSON replies into the model of docs/visualizer-api.md.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jscan.c: the streaming JSON field scanner. See jscan.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c: visualizer, the live picture of a Docker swarm for the Get
  * Started Part 5 stack. Reads the configuration from the environment,

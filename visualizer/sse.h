@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sse.h: Server-Sent Events to every open page, from one shared frame.
  *

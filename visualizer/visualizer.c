@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * visualizer.c: routes, rendering and life cycle of the visualizer.
  *

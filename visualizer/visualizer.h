@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * visualizer.h: the visualizer service: its HTTP routes (see
  * docs/visualizer-api.md), the engine watcher and the event-stream hub,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * breaker.h: the Redis-failure logic of hello, kept apart from I/O so it
  * can be tested with a fake clock.

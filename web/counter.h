@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * counter.h: the visit counter, Redis INCR over one asynchronous hiredis
  * connection on the program's libuv loop.

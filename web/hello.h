@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hello.h: the web service of the stack, the tutorial's "friendlyhello"
  * page. main.c reads the configuration and starts it; hello.c answers

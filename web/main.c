@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c: hello, the web service of the Docker Get Started Part 5 stack.
  * Reads the configuration from the environment, then serves until SIGTERM.

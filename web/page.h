@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * page.h: what hello answers, as pure functions of the inputs, so tests
  * can check every byte without a server.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * redis_uv.h: runs a hiredis asynchronous context on a libuv loop.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark of hello against its peers, in one run on one machine.
 
 Peers: the tutorial's Flask app (bench/hello/flask_app.py, Debian's

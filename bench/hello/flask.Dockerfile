@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The comparison peer at the tutorial's limits: the original friendlyhello
 # app (flask_app.py, ported to Python 3) on Debian's python3-flask and
 # python3-redis, Flask's built-in server, as the tutorial runs it.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The tutorial's friendlyhello app.py, ported to Python 3 (Debian's
 python3-flask and python3-redis), as the comparison peer of hello.
 

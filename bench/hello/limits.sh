@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # limits.sh: hello and the tutorial's Flask app at the tutorial's per-replica
 # limits (deploy.resources.limits: cpus "0.1", memory 50M), same run, same
 # machine: one container of each with --cpus 0.1 --memory 50m, each with

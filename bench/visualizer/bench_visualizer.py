@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The visualizer's benchmark, run by hand (bench/visualizer/run.sh).
 
 Sections, each with its comparison peer in the same run:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * client_bench.c: the engine client candidates, each fetching GET /tasks
  * N times from a unix socket through the docker_client.h API on a libuv

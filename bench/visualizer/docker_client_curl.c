@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker_client_curl.c: the libcurl peer of visualizer/
  * docker_client.c, for bench/visualizer (same API, docker_client.h):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A synthetic Docker engine for the visualizer's scale benchmark.
 
 A test double, for scale only: it serves generated replies to the GET

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * json_bench.c: the JSON candidates for GET /tasks, one per process so
  * that each peak RSS is its own.

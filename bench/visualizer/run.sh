@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/visualizer/run.sh [BUILD_DIR] [sections...]
 #
 # Builds the comparison peers (JSON candidates, engine clients) against a

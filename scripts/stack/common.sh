@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # scripts/stack/common.sh: messages and the Docker engine (install, start,
 # swarm manager).

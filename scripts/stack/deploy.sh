@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # scripts/stack/deploy.sh: preflight, secrets, docker stack deploy, the
 # wait for convergence, the URLs; the up, status and down commands.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # scripts/stack/images.sh: building the part5/* images from the Dockerfiles.
 # Sourced by ../../stack, which sets PROG and REPO; not run on its own.

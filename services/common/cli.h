@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli.h: the command line the two servers share. With no argument they
  * serve; --help and --version print and exit 0; --healthcheck asks the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.c: libmicrohttpd on a libuv loop. See http.h.
  *

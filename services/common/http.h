@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.h: the HTTP server the three programs share, libmicrohttpd driven
  * from a libuv loop, with the habits each of them needs:

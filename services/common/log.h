@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.h: one line per event, to stdout (debug, info) or stderr (warn,
  * error), line-buffered so Docker sees each line as it happens.

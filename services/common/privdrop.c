@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * privdrop.c: dropping root. See privdrop.h.
  *

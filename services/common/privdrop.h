@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * privdrop.h: giving up root for good: redis-bootstrap before it execs
  * Redis, the visualizer once it knows the Docker socket's group.

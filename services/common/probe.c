@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * probe.c: the --healthcheck client. A Dockerfile HEALTHCHECK runs
  * "hello --healthcheck" in an image with no shell and no curl; this asks

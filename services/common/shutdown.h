@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shutdown.h: SIGTERM and SIGINT on a libuv loop.
  *

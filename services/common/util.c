@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.c: allocation, clock and buffer helpers. See util.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.h: small helpers every program uses: allocation that aborts on
  * out-of-memory (redis zmalloc_default_oom), a monotonic clock, and a

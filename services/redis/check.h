@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check.h: does Redis answer? For the image's HEALTHCHECK and for scripts
  * that wait for Redis before going on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * datadir.c: the data directory, made usable safely. See datadir.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * datadir.h: making Redis' data directory usable, safely, as root.
  *

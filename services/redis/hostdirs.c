@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hostdirs.c: creates the host directories a stack file's bind mounts need,
  * under a host root. See hostdirs.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hostdirs.h: the I/O half of `redis-bootstrap prepare`: makes sure the
  * host paths a stack file's bind mounts need (found by preflight_check()

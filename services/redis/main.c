@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c: redis-bootstrap, the Redis service of the Docker Get Started
  * Part 5 stack.

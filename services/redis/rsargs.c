@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rsargs.c: the entrypoint's command line. See rsargs.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rsargs.h: the command line the entrypoint runs, and what it tells about
  * Redis' files.

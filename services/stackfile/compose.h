@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * compose.h: a reader for Docker compose (stack) files, on libyaml.
  *

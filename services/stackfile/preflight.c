@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * preflight.c: the stack file's findings and the host paths it needs. See
  * preflight.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * preflight.h: what `redis-bootstrap prepare` finds in a stack file, and
  * which host paths it must make sure exist on this node.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Canned visualizer models (docs/visualizer-api.md) for the page's tests
 and screenshots, served by mock_state_server.py.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the page test and the screenshot script share: the server under
  * test (the mock, or the real visualizer binary, or any URL), a headless
  * Chromium driven by playwright-core (the system's /usr/bin/chromium: no

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A development and test double of the visualizer server, for the page.
 
 It speaks the page's half of docs/visualizer-api.md: the page and its

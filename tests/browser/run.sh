@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs a script of tests/browser (default: the page test) with node and
 # playwright-core, installing the pinned playwright-core (package-lock.json)
 # with `npm ci` when node_modules is missing. playwright-core drives the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Screenshots of the visualizer page with headless Chromium, into
  * docs/screenshots/ (or SCREENSHOT_DIR).
  *

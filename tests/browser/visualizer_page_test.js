@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The visualizer page in a real headless Chromium.
  *
  * Against the mock server (the default; tests/browser/mock_state_server.py

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """blockyaml.py: reads the block-style YAML subset our compose files use.
 
 The tests use the standard library only, which has no YAML reader. This

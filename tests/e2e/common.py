@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the end-to-end tests share: the run's names, building the three
 images from the Dockerfiles, the IPVS-less stack file, the client.
 

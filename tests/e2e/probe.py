@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """probe.py: the e2e tests' client, run inside a container attached to the
 stack's network (the only place service names resolve and, without IPVS,
 the only way to reach the tasks). Prints one JSON object per line.

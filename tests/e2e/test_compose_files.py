@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The stack files in compose/ against the tutorial, the images and the
 variant the end-to-end tests deploy. No engine needed (label unit).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end: ./stack up on a fresh Debian 12 machine with no Docker.
 
 The README promises that `./stack up` is all the set-up a user needs: on

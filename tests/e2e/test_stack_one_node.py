@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end, on one node: the Part 5 stack with Redis, built from this
 repository, on this machine's engine in swarm mode.
 

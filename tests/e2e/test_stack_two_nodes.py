@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end, on two nodes: the tutorial's myvm1 (manager) and myvm2
 (worker) as two Docker engines in containers, driven by ./stack as a
 user drives docker-machine VMs (DOCKER_HOST pointing at myvm1).

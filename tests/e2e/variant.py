@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """variant.py: the stack file the end-to-end tests deploy on a host
 without IPVS, generated from a shipped compose file.
 

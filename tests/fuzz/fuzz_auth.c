@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_auth.c: libFuzzer target for the visualizer's basic
  * authentication (visualizer/auth.c): the credentials file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_compose.c: libFuzzer target for the compose reader
  * (services/stackfile/compose.c) and what runs on its model: the checks of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_docker_client.c: libFuzzer target for the engine client's reply
  * parser (the static dc_parse() of visualizer/docker_client.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_docker_model.c: libFuzzer target for the engine JSON parsers and
  * the model rendering (visualizer jscan.c, docker_model.c).

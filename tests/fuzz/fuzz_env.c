@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_env.c: libFuzzer target for the configuration parser, env_parse()
  * (services/common/env.c), with every type of value, and for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_http_request.c: libFuzzer target for a whole HTTP request, as the
  * servers receive it: the bytes go through libmicrohttpd into our server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_page.c: libFuzzer target for what hello puts in its page: NAME and
  * the host name, escaped for HTML and for JSON (web/page.c and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_route.c: libFuzzer target for the HTTP routing of both servers:
  * http_route_match() and http_method_bit() (services/common/http.c),

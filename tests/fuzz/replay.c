@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * replay.c: runs a libFuzzer target's LLVMFuzzerTestOneInput() on every
  * file of the directories given, for builds without libFuzzer (gcc, the

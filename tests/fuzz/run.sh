@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/fuzz/run.sh [SECONDS]: builds every libFuzzer target with clang and
 # runs each for SECONDS (default 30) on its seed corpus.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Integration tests of hello: a real redis-server on a free port in a
 temporary directory, hello started on a free port, driven over HTTP."""
 

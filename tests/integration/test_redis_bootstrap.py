@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Integration tests of redis-bootstrap: the real program, started as root,
 starting Debian's real redis-server on free ports in temporary directories;
 `check` against it; `prepare` against a temporary host root.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Integration tests of the visualizer server against the real Docker engine
 in swarm mode (fixture "docker").
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The visualizer against an engine that is not in a swarm.
 
 The shared engine is a swarm manager, so this test starts an engine of its

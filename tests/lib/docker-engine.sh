@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # docker-engine.sh start|stop STATE_DIR
 #
 # start: makes sure a Docker engine answers. When one already does, it is

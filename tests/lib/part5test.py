@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """part5test: what the integration, e2e and browser tests share.
 
 Standard library only. Real servers on free ports in temporary

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """sse: an EventSource-like reader of the visualizer's /api/events, for the
 integration and reliability tests.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """swarmnodes: Docker engines and swarms for the end-to-end tests.
 
 Standard library only. Everything goes through the docker CLI, and every

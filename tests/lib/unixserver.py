@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """unixserver: a listener on a unix socket standing in for the Docker
 engine's, the base of the tests' recording proxy and fake engine.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """fake_engine: a test double of the Docker engine's API on a unix socket,
 for the visualizer's fault tests. Standard library only.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """instrumented: whether the programs under test run under valgrind
 (TEST_PREFIX) or were built with AddressSanitizer, where resident memory
 says nothing about the program: valgrind's shadow memory and ASan's

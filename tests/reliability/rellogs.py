@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """rellogs: one directory per test run for the logs of the programs the
 reliability tests start, removed when every test passed and kept (and
 named) when one failed, so repeated runs do not fill /tmp."""

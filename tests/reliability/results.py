@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """results.py: the figures of the README's Reliability section, gathered
 from a test run.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reliability of hello: steady load while Redis dies and comes back,
 1,000 idle connections held open, and a flood of hostile requests.
 Real redis-server, real hello, wrk as the load generator, all on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """hello's memory after slow-client attacks: three rounds of 1,000 idle
 connections (half with an incomplete request) while real requests are
 served; after each round the server must be back to the memory and

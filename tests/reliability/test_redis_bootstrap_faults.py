@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reliability of redis-bootstrap, the Redis image's entrypoint: a data
 directory that is full, read-only, or a file, and no `redis` user. Each
 must end with a clear message and a non-zero exit, and never with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The security claims of SECURITY.md that no other test checked:
 
 - every HTML response of both servers carries its Content-Security-Policy,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reliability of the visualizer: slow clients, a burst of pages, hostile
 requests, an engine that misbehaves and a dockerd that stops.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_breaker.c: the Redis-failure logic of hello, with a fake clock.
  */

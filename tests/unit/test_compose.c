@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_compose.c: the compose reader (services/stackfile/compose.c) on the
  * tutorial's files exactly as printed, on short and long syntax, anchors

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_compose_checks.c: what `redis-bootstrap prepare` finds in a stack
  * file (services/stackfile/preflight.c), and the host directories it creates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_docker_client.c: the engine client's reply parser (the static
  * dc_parse() of visualizer/docker_client.c, reached by including

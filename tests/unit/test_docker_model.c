@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_docker_model.c: engine JSON -> model -> JSON (visualizer
  * jscan.c and docker_model.c), with replies recorded from a real engine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_env.c: configuration from the environment, good and bad values,
  * and Docker secret files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_hello_routes.c: which request reaches which part of hello.
  */

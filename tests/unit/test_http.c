@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_http.c: routing, and the shared server on a real socket: answers
  * on the second call keep the connection alive, other methods get 405

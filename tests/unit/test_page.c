@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_page.c: hello's page, /api JSON and /metrics, byte for byte.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_privdrop.c: looking a user up in a passwd file without NSS. (The
  * drop itself needs root and is tested on the running programs, in /proc,

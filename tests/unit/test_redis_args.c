@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_redis_args.c: the entrypoint's command line (services/redis/rsargs.c):
  * the official image's conventions, redis-server's options and config

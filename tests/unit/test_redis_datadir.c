@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_redis_datadir.c: the entrypoint's handling of the data directory
  * (services/redis/datadir.c) on real files: only the directory and Redis'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_util.c: the whole-file reader, base_name(), the growable buffer and
  * HTML escaping.

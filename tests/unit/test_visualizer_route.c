@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_visualizer_route.c: the visualizer's pure decisions: CTX_ROOT,
  * routing (nothing but the contract's routes exists, whatever the path

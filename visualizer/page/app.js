@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The visualizer page (docs/visualizer-api.md): draws the model, kept live
  * by Server-Sent Events (api/events) or, without EventSource, by polling
  * api/state. Engine strings are hostile: they reach the DOM only as
