@@ -6,6 +6,7 @@
 
 part5_unit_test(compose redis_bootstrap_core)
 part5_unit_test(compose_checks redis_bootstrap_core)
+part5_unit_test(prepare redis_bootstrap_core)
 part5_unit_test(redis_args redis_bootstrap_core)
 part5_unit_test(redis_datadir redis_bootstrap_core)
 
