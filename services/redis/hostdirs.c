@@ -2,12 +2,16 @@
 /*
  * hostdirs.c: creates the host directories a stack file's bind mounts need,
  * under a host root. See hostdirs.h.
+ *
+ * Its lines quote paths and service names of the stack file: they are
+ * printed with prepare_line(), escaped.
  */
 #include "hostdirs.h"
 
 #include <unistd.h>
 
 #include "datadir.h"
+#include "prepare.h"
 
 size_t hostdirs_apply(struct preflight *p, const struct hostdirs_opts *o)
 {
@@ -28,8 +32,8 @@ size_t hostdirs_apply(struct preflight *p, const struct hostdirs_opts *o)
         if (pp->action == PREFLIGHT_MUST_EXIST) {
             exists = datadir_exists(o->root_fd, pp->path, err, sizeof(err));
             if (exists > 0) {
-                fprintf(o->out, "ok: %s%s exists (service %s)\n", where,
-                        pp->path, pp->service);
+                prepare_line(o->out, "ok: %s%s exists (service %s)", where,
+                             pp->path, pp->service);
                 continue;
             }
             if (exists < 0)
@@ -57,8 +61,8 @@ size_t hostdirs_apply(struct preflight *p, const struct hostdirs_opts *o)
             continue;
         }
         if (missing == 0) {
-            fprintf(o->out, "ok: %s%s exists (service %s)\n", where, pp->path,
-                    pp->service);
+            prepare_line(o->out, "ok: %s%s exists (service %s)", where,
+                         pp->path, pp->service);
             continue;
         }
         uid = pp->redis ? o->uid : (uid_t)-1;
@@ -73,11 +77,11 @@ size_t hostdirs_apply(struct preflight *p, const struct hostdirs_opts *o)
             show_gid = gid;
         }
         if (o->dry_run) {
-            fprintf(o->out,
-                    "would create: %s%s (owner %u:%u, mode %04o) for "
-                    "service %s\n",
-                    where, pp->path, (unsigned)show_uid, (unsigned)show_gid,
-                    mode, pp->service);
+            prepare_line(o->out,
+                         "would create: %s%s (owner %u:%u, mode %04o) for "
+                         "service %s",
+                         where, pp->path, (unsigned)show_uid,
+                         (unsigned)show_gid, mode, pp->service);
             continue;
         }
         if (datadir_mkdirs(o->root_fd, pp->path, mode, uid, gid, 0, &missing,
@@ -91,10 +95,10 @@ size_t hostdirs_apply(struct preflight *p, const struct hostdirs_opts *o)
             failures++;
             continue;
         }
-        fprintf(o->out,
-                "created: %s%s (owner %u:%u, mode %04o) for service %s\n",
-                where, pp->path, (unsigned)show_uid, (unsigned)show_gid, mode,
-                pp->service);
+        prepare_line(o->out,
+                     "created: %s%s (owner %u:%u, mode %04o) for service %s",
+                     where, pp->path, (unsigned)show_uid, (unsigned)show_gid,
+                     mode, pp->service);
     }
     preflight_sort(p);
     return failures;

@@ -8,6 +8,8 @@
  */
 #include "prepare.h"
 
+#include <stdarg.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,7 +19,26 @@
 
 #include "compose.h"
 #include "hostdirs.h"
+#include "log.h"
 #include "preflight.h"
+
+void prepare_line(FILE *out, const char *fmt, ...)
+{
+    char *text = NULL, *esc;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&text, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        abort(); /* out of memory, as xmalloc() */
+    esc = xmalloc(4 * (size_t)n + 1);
+    log_escape(text, esc, 4 * (size_t)n + 1);
+    fprintf(out, "%s\n", esc);
+    free(esc);
+    free(text);
+}
 
 /*
  * Reads one id of --owner, 1 to 2^31-1, ending at stop or at the end of s;
@@ -164,10 +185,10 @@ print_finding(FILE *out, const char *file, const struct preflight_finding *f)
     const char *level = f->level == PREFLIGHT_ERROR ? "error" : "warning";
 
     if (f->pos.line > 0)
-        fprintf(out, "%s:%u:%u: %s: %s\n", file, f->pos.line, f->pos.column,
-                level, f->msg);
+        prepare_line(out, "%s:%u:%u: %s: %s", file, f->pos.line, f->pos.column,
+                     level, f->msg);
     else
-        fprintf(out, "%s: %s: %s\n", file, level, f->msg);
+        prepare_line(out, "%s: %s: %s", file, level, f->msg);
 }
 
 /*
@@ -180,8 +201,8 @@ static int report(FILE *out, const char *file, const struct preflight *p)
 
     for (i = 0; i < p->nfindings; i++)
         print_finding(out, file, &p->findings[i]);
-    fprintf(out, "%s: %zu error%s, %zu warning%s\n", file, nerr,
-            nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s");
+    prepare_line(out, "%s: %zu error%s, %zu warning%s", file, nerr,
+                 nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s");
     return nerr > 0 ? PREPARE_EXIT_FINDINGS : 0;
 }
 
@@ -203,10 +224,10 @@ static struct compose_file *check_stack(const struct prepare_opts *o,
     cf = compose_parse(data, len, &cerr);
     if (cf == NULL) {
         if (cerr.pos.line > 0)
-            fprintf(errout, "%s:%u:%u: error: %s\n", o->file, cerr.pos.line,
-                    cerr.pos.column, cerr.msg);
+            prepare_line(errout, "%s:%u:%u: error: %s", o->file, cerr.pos.line,
+                         cerr.pos.column, cerr.msg);
         else
-            fprintf(errout, "%s: error: %s\n", o->file, cerr.msg);
+            prepare_line(errout, "%s: error: %s", o->file, cerr.msg);
         return NULL;
     }
     preflight_check(cf, node, p);
@@ -236,18 +257,18 @@ int prepare_stack(const struct prepare_opts *o,
         goto done; /* not YAML, not a compose file, or a wrong type: 2 */
     ho.root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (ho.root_fd < 0) {
-        fprintf(errout,
-                "redis-bootstrap: prepare: cannot open the host root %s: "
-                "%s: give an existing directory to --host-root\n",
-                root, strerror(errno));
+        prepare_line(errout,
+                     "redis-bootstrap: prepare: cannot open the host root %s: "
+                     "%s: give an existing directory to --host-root",
+                     root, strerror(errno));
         goto done;
     }
-    fprintf(out, "%s: this node: role %s, hostname %s%s%s\n", o->file, o->role,
-            node.hostname != NULL ? node.hostname : "(unknown)",
-            o->host_root != NULL ? ", host root " : "",
-            o->host_root != NULL ? o->host_root : "");
+    prepare_line(out, "%s: this node: role %s, hostname %s%s%s", o->file,
+                 o->role, node.hostname != NULL ? node.hostname : "(unknown)",
+                 o->host_root != NULL ? ", host root " : "",
+                 o->host_root != NULL ? o->host_root : "");
     if (o->dry_run)
-        fprintf(out, "%s: dry run: nothing is changed\n", o->file);
+        prepare_line(out, "%s: dry run: nothing is changed", o->file);
     ho.root_name = o->host_root;
     ho.uid = o->uid;
     ho.gid = o->gid;
@@ -270,17 +291,18 @@ int prepare_run(const struct prepare_opts *o, FILE *out, FILE *errout)
 
     data = read_file(o->file, COMPOSE_MAX_INPUT, &len);
     if (data == NULL && errno == EFBIG) {
-        fprintf(errout,
-                "%s: error: the file is larger than %u MiB: is it really a "
-                "compose file?\n",
-                o->file, COMPOSE_MAX_INPUT / (1024 * 1024));
+        prepare_line(
+            errout,
+            "%s: error: the file is larger than %u MiB: is it really a "
+            "compose file?",
+            o->file, COMPOSE_MAX_INPUT / (1024 * 1024));
         return PREPARE_EXIT_UNREADABLE;
     }
     if (data == NULL) {
-        fprintf(errout,
-                "%s: error: cannot read the stack file: %s: give its path "
-                "with -f FILE\n",
-                o->file, strerror(errno));
+        prepare_line(errout,
+                     "%s: error: cannot read the stack file: %s: give its path "
+                     "with -f FILE",
+                     o->file, strerror(errno));
         return PREPARE_EXIT_UNREADABLE;
     }
     rc = prepare_stack(o, data, len, out, errout);

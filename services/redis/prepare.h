@@ -7,6 +7,11 @@
  *
  * The options are read apart from the run, so main.c keeps the program's
  * one usage text and a test can run prepare on streams of its own.
+ *
+ * Every line prepare prints goes through prepare_line(), which escapes
+ * control characters: the strings of a stack file (service keys, images,
+ * paths) are the input of whoever wrote the file, and YAML's escapes put
+ * any character in them, "\n" and "\e" included.
  */
 #ifndef PART5_PREPARE_H
 #define PART5_PREPARE_H
@@ -66,5 +71,14 @@ int prepare_stack(const struct prepare_opts *o,
                   size_t len,
                   FILE *out,
                   FILE *errout);
+
+/*
+ * Prints one line to out: the formatted text with every control character
+ * escaped as log lines are (log_escape(): \n, \x1b...), then a newline. So
+ * a string of the file cannot end the line (and forge a finding) or send
+ * an escape sequence to the terminal.
+ */
+void prepare_line(FILE *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif
