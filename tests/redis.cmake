@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Tests of redis-bootstrap (services/redis): the compose reader, the
-# checks of `prepare`, the entrypoint's argument rules and data directory
-# handling (unit); the real program against a real redis-server (integration,
+# checks of `prepare` and what it prints, the entrypoint's argument rules
+# and data directory handling (unit); the real program against a real redis-server (integration,
 # as root); and the compose reader's fuzz target.
 
 part5_unit_test(compose redis_bootstrap_core)
