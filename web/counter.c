@@ -435,23 +435,27 @@ struct counter *counter_new(uv_loop_t *loop, const struct counter_config *cfg)
     return c;
 }
 
+/*
+ * The callback of an op never runs before counter_incr() returns it: what
+ * can fail at once (starting a connection, handing the command to
+ * hiredis) either happens before the op exists or, when it fails, takes
+ * the op's callback away before failing it, and the caller gets NULL.
+ */
 struct counter_op *counter_incr(struct counter *c, counter_cb *cb, void *arg)
 {
     struct counter_op *op;
 
+    if (!c->closing && breaker_allows(&c->br) && c->ac == NULL)
+        counter_connect(c); /* may fail at once: Redis is down then */
     if (c->closing || !breaker_allows(&c->br)) {
         c->stats.errors++;
         return NULL;
     }
     op = counter_push(c, OP_INCR, cb, arg);
-    if (c->ac != NULL) {
-        if (counter_send(c, op) != 0) {
-            op->cb = NULL;
-            counter_fail(c, "hiredis refused a command");
-            return NULL;
-        }
-    } else {
-        counter_connect(c);
+    if (c->ac != NULL && counter_send(c, op) != 0) {
+        op->cb = NULL;
+        counter_fail(c, "hiredis refused a command"); /* frees op */
+        return NULL;
     }
     return op;
 }

@@ -45,8 +45,10 @@ struct counter *counter_new(uv_loop_t *loop, const struct counter_config *cfg);
 
 /*
  * Asks for the next count. Returns an operation whose callback will run
- * exactly once (unless cancelled), or NULL when Redis is known to be down:
- * the caller answers at once without a count.
+ * exactly once (unless cancelled), always later, from the loop: never
+ * before counter_incr() has returned. Returns NULL when Redis is known to
+ * be down (or goes down while asked): the caller answers at once without
+ * a count, and no callback will come.
  */
 struct counter_op *counter_incr(struct counter *c, counter_cb *cb, void *arg);
 
