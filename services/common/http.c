@@ -507,17 +507,53 @@ static size_t http_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(w - s);
 }
 
-/* Resolves cfg->host into *ss for MHD_OPTION_SOCK_ADDR. */
-static int http_bind_addr(const struct http_server_config *cfg,
-                          struct sockaddr_storage *ss,
-                          int *ipv6,
-                          char *err,
-                          size_t errlen)
+/* Returns 1 when the kernel has IPv6 (an AF_INET6 socket can be made). */
+static int http_have_ipv6(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return 0;
+    close(fd);
+    return 1;
+}
+
+/*
+ * The address to listen on, for MHD_OPTION_SOCK_ADDR, and the flags it
+ * needs. cfg->host when set (resolved; the first answer). Unset, every
+ * address: one socket on "::" with IPV6_V6ONLY off, which takes IPv6 and
+ * IPv4 (as ::ffff:a.b.c.d) alike, or "0.0.0.0" on a kernel without IPv6.
+ * An IPv6 address always gets MHD_USE_DUAL_STACK, so "::" given by hand is
+ * all addresses too (MHD_USE_IPv6 alone would set IPV6_V6ONLY).
+ */
+static int http_listen_addr(const struct http_server_config *cfg,
+                            struct sockaddr_storage *ss,
+                            unsigned *flags,
+                            char *err,
+                            size_t errlen)
 {
     struct addrinfo hints, *res = NULL;
     char port[16];
     int rc;
 
+    memset(ss, 0, sizeof(*ss));
+    if (cfg->host == NULL || cfg->host[0] == '\0') {
+        if (http_have_ipv6()) {
+            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+            sin6->sin6_family = AF_INET6;
+            sin6->sin6_port = htons((uint16_t)cfg->port);
+            sin6->sin6_addr = in6addr_any;
+            *flags |= MHD_USE_DUAL_STACK;
+        } else {
+            struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+            sin->sin_family = AF_INET;
+            sin->sin_port = htons((uint16_t)cfg->port);
+            sin->sin_addr.s_addr = htonl(INADDR_ANY);
+        }
+        return 0;
+    }
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -530,9 +566,29 @@ static int http_bind_addr(const struct http_server_config *cfg,
         return -1;
     }
     memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *ipv6 = res->ai_family == AF_INET6;
+    if (res->ai_family == AF_INET6)
+        *flags |= MHD_USE_DUAL_STACK;
     freeaddrinfo(res);
     return 0;
+}
+
+/* Writes ss as "a.b.c.d:port" or "[v6]:port" into out, for messages. */
+static void
+http_addr_str(const struct sockaddr_storage *ss, char *out, size_t outlen)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+        snprintf(out, outlen, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+    } else {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+        snprintf(out, outlen, "%s:%u", ip, ntohs(sin->sin_port));
+    }
 }
 
 /*
@@ -573,7 +629,8 @@ struct http_server *http_server_new(uv_loop_t *loop,
     const union MHD_DaemonInfo *info;
     unsigned flags =
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    int ipv6 = 0, epfd;
+    char where[INET6_ADDRSTRLEN + 16];
+    int epfd;
 
     srv = xcalloc(1, sizeof(*srv));
     srv->loop = loop;
@@ -588,19 +645,8 @@ struct http_server *http_server_new(uv_loop_t *loop,
     if (srv->cfg.max_body == 0)
         srv->cfg.max_body = HTTP_DEFAULT_MAX_BODY;
 
-    memset(&ss, 0, sizeof(ss));
-    if (cfg->host != NULL && cfg->host[0] != '\0') {
-        if (http_bind_addr(cfg, &ss, &ipv6, err, errlen) != 0)
-            goto err;
-    } else {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)cfg->port);
-        sin->sin_addr.s_addr = htonl(INADDR_ANY);
-    }
-    if (ipv6)
-        flags |= MHD_USE_IPv6;
+    if (http_listen_addr(cfg, &ss, &flags, err, errlen) != 0)
+        goto err;
 
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, http_access, srv,
@@ -613,12 +659,11 @@ struct http_server *http_server_new(uv_loop_t *loop,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_UNESCAPE_CALLBACK,
         http_unescape, NULL, MHD_OPTION_END);
     if (srv->daemon == NULL) {
+        http_addr_str(&ss, where, sizeof(where));
         snprintf(err, errlen,
-                 "cannot listen on %s:%d (is the port in use, or the address "
+                 "cannot listen on %s (is the port in use, or the address "
                  "not on this machine?)",
-                 cfg->host != NULL && cfg->host[0] != '\0' ? cfg->host
-                                                           : "0.0.0.0",
-                 cfg->port);
+                 where);
         goto err;
     }
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
