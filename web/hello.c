@@ -205,6 +205,7 @@ int hello_start(struct hello *h,
     hc.port = cfg->port;
     hc.conn_limit = (unsigned)cfg->max_connections;
     hc.idle_timeout_s = (unsigned)cfg->idle_timeout_s;
+    hc.conn_memory = HELLO_HEADER_MEMORY;
     hc.csp = "default-src 'none'; frame-ancestors 'none'; "
              "base-uri 'none'; form-action 'none'";
     hc.handler = hello_handle;
