@@ -10,7 +10,9 @@
 #include "counter.h"
 
 #include <async.h>
+#include <errno.h>
 #include <hiredis.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -23,7 +25,8 @@
 #include "util.h"
 
 enum op_kind {
-    OP_INCR,
+    OP_INCR, /* a visit: INCR key */
+    OP_NEXT, /* the count the next INCR gets (HEAD): GET key, plus one */
     OP_AUTH,
     OP_PING,
 };
@@ -118,9 +121,9 @@ static void counter_finish(struct counter *c,
             c->stats.incr_ok++;
         else
             c->stats.errors++;
-        if (op->cb != NULL)
-            op->cb(op->arg, ok, value);
     }
+    if (op->cb != NULL)
+        op->cb(op->arg, ok, value);
     free(op);
 }
 
@@ -143,6 +146,42 @@ static int counter_error_is_fatal(const char *msg)
     return 0;
 }
 
+/*
+ * What INCR would answer after GET answered reply: the value plus one, or
+ * 1 when the key does not exist. Returns 1 with *next, or 0 where INCR
+ * would fail: a value that is not an integer as Redis writes one (an
+ * optional '-', no leading zero, nothing else), or the largest one.
+ */
+static int counter_next_value(const redisReply *reply, long long *next)
+{
+    const char *p = reply->str;
+    size_t i, len = reply->len;
+    long long v;
+
+    if (reply->type == REDIS_REPLY_NIL) {
+        *next = 1;
+        return 1;
+    }
+    if (reply->type != REDIS_REPLY_STRING)
+        return 0;
+    if (len > 0 && p[0] == '-') {
+        p++;
+        len--;
+    }
+    if (len == 0 || len > 19 || (p[0] == '0' && p != reply->str) ||
+        (p[0] == '0' && len > 1))
+        return 0;
+    for (i = 0; i < len; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    errno = 0;
+    v = strtoll(reply->str, NULL, 10);
+    if (errno != 0 || v == LLONG_MAX)
+        return 0;
+    *next = v + 1;
+    return 1;
+}
+
 /* The reply callback of every command we send. */
 static void counter_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -161,7 +200,8 @@ static void counter_on_reply(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
-        if (op->kind != OP_INCR || counter_error_is_fatal(reply->str)) {
+        if (op->kind == OP_AUTH || op->kind == OP_PING ||
+            counter_error_is_fatal(reply->str)) {
             snprintf(why, sizeof(why), "%s: %.120s",
                      op->kind == OP_AUTH
                          ? "password refused, check REDIS_PASSWORD_FILE"
@@ -174,9 +214,9 @@ static void counter_on_reply(redisAsyncContext *ac, void *r, void *privdata)
         now = now_ms();
         if (c->last_data_warn == 0 || now - c->last_data_warn > 60000) {
             c->last_data_warn = now;
-            log_warnx("redis: INCR %s failed: %.120s (does the key hold "
+            log_warnx("redis: %s %s failed: %.120s (does the key hold "
                       "something other than a number?)",
-                      c->key, reply->str);
+                      op->kind == OP_NEXT ? "GET" : "INCR", c->key, reply->str);
         }
         counter_finish(c, op, 0, 0);
         counter_arm(c);
@@ -185,11 +225,17 @@ static void counter_on_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (breaker_ok(&c->br, now_ms(), &down_ms))
         log_info("redis at %s:%d is back after %.1f s: counting visits again",
                  c->host, c->port, (double)down_ms / 1000.0);
-    if (op->kind == OP_INCR)
+    if (op->kind == OP_INCR) {
         counter_finish(c, op, reply->type == REDIS_REPLY_INTEGER,
                        reply->integer);
-    else
+    } else if (op->kind == OP_NEXT) {
+        long long next = 0;
+        int ok = counter_next_value(reply, &next);
+
+        counter_finish(c, op, ok, next);
+    } else {
         counter_finish(c, op, 1, 0);
+    }
     counter_arm(c);
 }
 
@@ -205,6 +251,9 @@ static int counter_send(struct counter *c, struct counter_op *op)
         break;
     case OP_PING:
         rc = redisAsyncCommand(c->ac, counter_on_reply, op, "PING");
+        break;
+    case OP_NEXT:
+        rc = redisAsyncCommand(c->ac, counter_on_reply, op, "GET %s", c->key);
         break;
     default:
         rc = redisAsyncCommand(c->ac, counter_on_reply, op, "INCR %s", c->key);
@@ -436,28 +485,41 @@ struct counter *counter_new(uv_loop_t *loop, const struct counter_config *cfg)
 }
 
 /*
- * The callback of an op never runs before counter_incr() returns it: what
- * can fail at once (starting a connection, handing the command to
- * hiredis) either happens before the op exists or, when it fails, takes
- * the op's callback away before failing it, and the caller gets NULL.
+ * counter_incr() and counter_next(). The callback of an op never runs
+ * before this returns it: what can fail at once (starting a connection,
+ * handing the command to hiredis) either happens before the op exists
+ * or, when it fails, takes the op's callback away before failing it, and
+ * the caller gets NULL.
  */
-struct counter_op *counter_incr(struct counter *c, counter_cb *cb, void *arg)
+static struct counter_op *
+counter_ask(struct counter *c, enum op_kind kind, counter_cb *cb, void *arg)
 {
     struct counter_op *op;
 
     if (!c->closing && breaker_allows(&c->br) && c->ac == NULL)
         counter_connect(c); /* may fail at once: Redis is down then */
     if (c->closing || !breaker_allows(&c->br)) {
-        c->stats.errors++;
+        if (kind == OP_INCR)
+            c->stats.errors++;
         return NULL;
     }
-    op = counter_push(c, OP_INCR, cb, arg);
+    op = counter_push(c, kind, cb, arg);
     if (c->ac != NULL && counter_send(c, op) != 0) {
         op->cb = NULL;
         counter_fail(c, "hiredis refused a command"); /* frees op */
         return NULL;
     }
     return op;
+}
+
+struct counter_op *counter_incr(struct counter *c, counter_cb *cb, void *arg)
+{
+    return counter_ask(c, OP_INCR, cb, arg);
+}
+
+struct counter_op *counter_next(struct counter *c, counter_cb *cb, void *arg)
+{
+    return counter_ask(c, OP_NEXT, cb, arg);
 }
 
 void counter_cancel(struct counter_op *op)

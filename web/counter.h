@@ -52,6 +52,14 @@ struct counter *counter_new(uv_loop_t *loop, const struct counter_config *cfg);
  */
 struct counter_op *counter_incr(struct counter *c, counter_cb *cb, void *arg);
 
+/*
+ * Asks for the count the next counter_incr() would get, without counting
+ * a visit (Redis GET, plus one): what HEAD needs to send the headers GET
+ * would. The same promises and the same callback as counter_incr(); ok is
+ * 0 where INCR would fail (the key holds no integer, or its largest).
+ */
+struct counter_op *counter_next(struct counter *c, counter_cb *cb, void *arg);
+
 /* The callback of op will not be called; op is freed by the counter. */
 void counter_cancel(struct counter_op *op);
 

@@ -332,6 +332,13 @@ def test_head_sends_the_get_headers():
         check(head.status == 200 and hf == gf,
               f"HEAD {path}: {hf} == GET {path}: {gf}")
         check(head.body == b"", "HEAD has no body")
+    step("a key that holds no number: both without a count")
+    r.cli("SET", "counter", "abc")
+    head = http_get(h.port, "/", method="HEAD")
+    get = http_get(h.port, "/")
+    check(DOWN in get.text, "GET shows the message")
+    hf, gf = same_headers(head, get)
+    check(hf == gf, f"HEAD: {hf} == GET: {gf}")
     step("with Redis down, too")
     r.kill()
     head = http_get(h.port, "/", method="HEAD")

@@ -155,6 +155,73 @@ static void test_counter_incr_resolution_fails_at_once(void **state)
     assert_null(f->c->head);
 }
 
+/* The same for counter_next(), which HEAD uses. */
+static void test_counter_next_resolution_fails_at_once(void **state)
+{
+    struct fixture *f = *state;
+    struct counter_stats st;
+    struct counter_op *op;
+
+    op = counter_next(f->c, on_count, f);
+    if (op != NULL)
+        counter_cancel(op);
+    assert_int_equal(f->calls, 0);
+    assert_null(op);
+    assert_false(counter_up(f->c));
+    counter_get_stats(f->c, &st);
+    assert_int_equal(st.errors, 0); /* a HEAD is not a visit */
+    assert_null(f->c->head);
+}
+
+/* What INCR would answer, from what GET answered. */
+static void test_counter_next_value(void **state)
+{
+    static const struct {
+        const char *str; /* NULL: no such key */
+        int ok;
+        long long next;
+    } cases[] = {
+        {NULL, 1, 1},
+        {"12344", 1, 12345},
+        {"0", 1, 1},
+        {"-5", 1, -4},
+        {"9223372036854775806", 1, LLONG_MAX},
+        {"9223372036854775807", 0, 0},
+        {"99999999999999999999", 0, 0},
+        {"-9223372036854775808", 1, LLONG_MIN + 1},
+        {"-0", 0, 0},
+        {"012", 0, 0},
+        {"+1", 0, 0},
+        {" 1", 0, 0},
+        {"1 ", 0, 0},
+        {"1.5", 0, 0},
+        {"abc", 0, 0},
+        {"", 0, 0},
+        {"-", 0, 0},
+    };
+    redisReply reply;
+    long long next;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&reply, 0, sizeof(reply));
+        reply.type =
+            cases[i].str == NULL ? REDIS_REPLY_NIL : REDIS_REPLY_STRING;
+        reply.str = (char *)cases[i].str;
+        reply.len = cases[i].str == NULL ? 0 : strlen(cases[i].str);
+        next = 0;
+        if (counter_next_value(&reply, &next) != cases[i].ok ||
+            (cases[i].ok && next != cases[i].next))
+            fail_msg("GET answered %s: want ok %d next %lld, got next %lld",
+                     cases[i].str != NULL ? cases[i].str : "nil", cases[i].ok,
+                     cases[i].next, next);
+    }
+    memset(&reply, 0, sizeof(reply));
+    reply.type = REDIS_REPLY_INTEGER;
+    assert_int_equal(counter_next_value(&reply, &next), 0);
+}
+
 /*
  * hiredis refuses the command: again "no count" from the return value,
  * no callback, nothing left queued.
@@ -200,6 +267,10 @@ int main(void)
             counter_gone),
         cmocka_unit_test_setup_teardown(test_counter_incr_command_refused,
                                         counter_up_unconnected, counter_gone),
+        cmocka_unit_test_setup_teardown(
+            test_counter_next_resolution_fails_at_once, counter_up_unconnected,
+            counter_gone),
+        cmocka_unit_test(test_counter_next_value),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
