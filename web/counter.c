@@ -435,7 +435,10 @@ counter_on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
             break;
         }
     }
-    /* Queued AUTH/PING moved behind older requests: re-sort deadlines. */
+    /*
+     * AUTH and PING were queued behind the requests that waited, whose
+     * deadlines are earlier: the head still has the earliest one.
+     */
     counter_arm(c);
 }
 

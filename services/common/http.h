@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * http.h: the HTTP server the three programs share, libmicrohttpd driven
+ * http.h: the HTTP server of hello and the visualizer, libmicrohttpd driven
  * from a libuv loop, with the habits each of them needs:
  *
  * - the access handler is called once headers and body are in, never on
@@ -52,7 +52,8 @@ struct http_server_config {
     unsigned conn_limit;     /* open connections at most */
     unsigned idle_timeout_s; /* close a connection idle this long */
     size_t conn_memory;      /* bytes per connection for headers */
-    size_t max_body;         /* larger request bodies get 413 */
+    size_t max_body;         /* a larger request body closes the
+                                connection (no answer) */
     const char *csp;         /* Content-Security-Policy for HTML */
     http_handler_fn handler;
     void *cls;
