@@ -2,10 +2,32 @@
 /*
  * counter.c: see counter.h.
  *
- * Ownership: the counter owns every counter_op from counter_incr() until
- * its reply (or failure) has been delivered; a cancelled op stays in the
- * list, with no callback, until then. hiredis owns its reply objects and
- * frees them after our callback returns.
+ * Who owns what, and who may free what from a callback:
+ * - The counter owns every counter_op, from counter_incr() or
+ *   counter_next() until its outcome is delivered: counter_finish()
+ *   unlinks it, runs its callback and frees it. The caller holds the
+ *   pointer only to cancel it; a cancelled op stays queued, without a
+ *   callback, until its reply or failure comes.
+ * - Callbacks run from the loop, never inside counter_incr() or
+ *   counter_next() (counter_ask() makes the op only after everything that
+ *   can fail at once). A callback may call counter_incr(), counter_next()
+ *   and counter_cancel(); it must not call counter_free(). Every walk of
+ *   c->ops that finishes ops runs with Redis marked down or the counter
+ *   closing, when those calls return at once without touching c->ops,
+ *   and keeps the next op before each call.
+ * - c->ops is one FIFO in the order queued, which with one timeout is
+ *   deadline order: the first op has the earliest deadline. An op sent
+ *   to hiredis is privdata there until counter_on_reply() gets its reply,
+ *   or NULL when the connection is gone; counter_fail() therefore
+ *   finishes only ops not yet sent and leaves the others to hiredis.
+ * - hiredis owns the redisAsyncContext and its replies: it frees a reply
+ *   after our callback, and the context after the connect or disconnect
+ *   callback or in redisAsyncFree(). c->ac is cleared before either, and
+ *   ac->data before we free a context ourselves, so our callbacks ignore
+ *   a context that is going.
+ * - counter_free() fails what is queued and closes the loop handles; the
+ *   counter's memory goes when the last of them (and a pending resolve)
+ *   is done (counter_maybe_free()).
  */
 #include "counter.h"
 
@@ -18,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "breaker.h"
 #include "log.h"
@@ -37,8 +60,8 @@ struct counter_op {
     counter_cb *cb; /* NULL once cancelled */
     void *arg;
     uint64_t deadline;
-    int sent; /* handed to hiredis */
-    struct counter_op *prev, *next;
+    int sent;                     /* handed to hiredis */
+    TAILQ_ENTRY(counter_op) link; /* in c->ops */
 };
 
 struct counter {
@@ -53,7 +76,7 @@ struct counter {
     int handles; /* libuv handles and requests not yet closed */
     int closing;
     struct breaker br;
-    struct counter_op *head, *tail; /* in the order sent: FIFO */
+    TAILQ_HEAD(, counter_op) ops; /* in the order queued: FIFO */
     struct counter_stats stats;
     uint64_t last_data_warn; /* rate limit for data errors */
 };
@@ -76,19 +99,6 @@ static void counter_maybe_free(struct counter *c)
     free(c);
 }
 
-static void counter_unlink(struct counter *c, struct counter_op *op)
-{
-    if (op->prev != NULL)
-        op->prev->next = op->next;
-    else
-        c->head = op->next;
-    if (op->next != NULL)
-        op->next->prev = op->prev;
-    else
-        c->tail = op->prev;
-    op->prev = op->next = NULL;
-}
-
 /*
  * Arms the deadline timer for the oldest pending operation. Operations are
  * queued in time order with one timeout, so the head has the earliest
@@ -96,17 +106,18 @@ static void counter_unlink(struct counter *c, struct counter_op *op)
  */
 static void counter_arm(struct counter *c)
 {
+    struct counter_op *oldest = TAILQ_FIRST(&c->ops);
     uint64_t now;
 
     if (c->closing)
         return;
-    if (c->head == NULL) {
+    if (oldest == NULL) {
         uv_timer_stop(&c->deadline_timer);
         return;
     }
     now = now_ms();
     uv_timer_start(&c->deadline_timer, counter_on_deadline,
-                   c->head->deadline > now ? c->head->deadline - now : 0, 0);
+                   oldest->deadline > now ? oldest->deadline - now : 0, 0);
 }
 
 /* Delivers the outcome of op to its caller and frees it. */
@@ -115,7 +126,7 @@ static void counter_finish(struct counter *c,
                            int ok,
                            long long value)
 {
-    counter_unlink(c, op);
+    TAILQ_REMOVE(&c->ops, op, link);
     if (op->kind == OP_INCR) {
         if (ok)
             c->stats.incr_ok++;
@@ -276,13 +287,8 @@ counter_push(struct counter *c, enum op_kind kind, counter_cb *cb, void *arg)
     op->cb = cb;
     op->arg = arg;
     op->deadline = now_ms() + c->timeout_ms;
-    op->prev = c->tail;
-    if (c->tail != NULL)
-        c->tail->next = op;
-    else
-        c->head = op;
-    c->tail = op;
-    if (c->head == op)
+    TAILQ_INSERT_TAIL(&c->ops, op, link);
+    if (TAILQ_FIRST(&c->ops) == op)
         counter_arm(c);
     return op;
 }
@@ -315,8 +321,8 @@ static void counter_fail(struct counter *c, const char *why)
         ac->data = NULL;
         redisAsyncFree(ac);
     }
-    for (op = c->head; op != NULL; op = next) {
-        next = op->next;
+    for (op = TAILQ_FIRST(&c->ops); op != NULL; op = next) {
+        next = TAILQ_NEXT(op, link);
         if (!op->sent)
             counter_finish(c, op, 0, 0);
     }
@@ -330,19 +336,21 @@ static void counter_fail(struct counter *c, const char *why)
 static void counter_on_deadline(uv_timer_t *t)
 {
     struct counter *c = t->data;
+    struct counter_op *oldest = TAILQ_FIRST(&c->ops);
     char why[64];
 
-    if (c->head == NULL)
+    if (oldest == NULL)
         return;
-    if (c->head->deadline > now_ms()) {
+    if (oldest->deadline > now_ms()) {
         counter_arm(c);
         return;
     }
     snprintf(why, sizeof(why), "no answer within %u ms", c->timeout_ms);
     counter_fail(c, why);
     /* Whatever is still queued was sent on the dropped connection. */
-    while (c->head != NULL && c->head->deadline <= now_ms())
-        counter_finish(c, c->head, 0, 0);
+    while ((oldest = TAILQ_FIRST(&c->ops)) != NULL &&
+           oldest->deadline <= now_ms())
+        counter_finish(c, oldest, 0, 0);
     counter_arm(c);
 }
 
@@ -428,8 +436,8 @@ counter_on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     if (c->password != NULL)
         counter_send(c, counter_push(c, OP_AUTH, NULL, NULL));
     counter_send(c, counter_push(c, OP_PING, NULL, NULL));
-    for (op = c->head; op != NULL && c->ac != NULL; op = next) {
-        next = op->next;
+    for (op = TAILQ_FIRST(&c->ops); op != NULL && c->ac != NULL; op = next) {
+        next = TAILQ_NEXT(op, link);
         if (!op->sent && counter_send(c, op) != 0) {
             counter_fail(c, "hiredis refused a command");
             break;
@@ -472,6 +480,7 @@ struct counter *counter_new(uv_loop_t *loop, const struct counter_config *cfg)
 {
     struct counter *c = xcalloc(1, sizeof(*c));
 
+    TAILQ_INIT(&c->ops);
     c->loop = loop;
     c->host = xstrdup(cfg->host);
     c->port = cfg->port;
@@ -551,6 +560,7 @@ static void counter_on_close(uv_handle_t *h)
 
 void counter_free(struct counter *c)
 {
+    struct counter_op *op;
     redisAsyncContext *ac;
 
     if (c == NULL)
@@ -562,8 +572,8 @@ void counter_free(struct counter *c)
         ac->data = NULL;
         redisAsyncFree(ac);
     }
-    while (c->head != NULL)
-        counter_finish(c, c->head, 0, 0);
+    while ((op = TAILQ_FIRST(&c->ops)) != NULL)
+        counter_finish(c, op, 0, 0);
     if (c->resolving)
         uv_cancel((uv_req_t *)&c->gai);
     uv_close((uv_handle_t *)&c->deadline_timer, counter_on_close);

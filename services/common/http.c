@@ -7,6 +7,27 @@
  * wakes it for connection timeouts. Everything runs on the loop's thread,
  * so the programs' handlers, their Redis or Docker clients and the server
  * share state without locks.
+ *
+ * Who owns what, and who may free what from a callback:
+ * - libmicrohttpd owns the connections. http.c owns one struct http_req
+ *   per request, from the first call of http_access() until
+ *   http_completed(), which calls req->data_free(req->data) (the
+ *   program's per-request state) and frees req.
+ * - The program's handler borrows req. It answers at once, or suspends
+ *   req and keeps the pointer until it has answered and resumed it; a
+ *   request is on srv->suspended exactly while req->suspended is set, so
+ *   http_server_free() can answer what is still suspended with 503
+ *   (libmicrohttpd must not be stopped with a suspended connection).
+ *   Anything that may outlive the request hangs on req->data, whose
+ *   data_free is where the program lets go of it.
+ * - The handler and libmicrohttpd's callbacks run inside MHD_run(); they
+ *   may queue answers and suspend or resume any request, but must not
+ *   free the server. Any other loop callback may (http_server_free()),
+ *   the drain's done() included: http.c calls done() last and touches
+ *   nothing of the server afterwards.
+ * - http_server_free() closes the three loop handles; the server's memory
+ *   goes with the last close callback (http_on_close()), so the loop has
+ *   to run once more.
  */
 #include "http.h"
 
@@ -44,7 +65,7 @@ struct http_server {
     int draining;
     void (*drain_done)(void *arg);
     void *drain_arg;
-    struct http_req *suspended; /* list of suspended requests */
+    LIST_HEAD(, http_req) suspended; /* requests with req->suspended set */
     int port;
     /* Responses by status code, in the order codes were first seen. */
     unsigned codes[HTTP_STATUS_SLOTS];
@@ -280,11 +301,7 @@ void http_suspend(struct http_req *req)
     if (req->suspended)
         return;
     req->suspended = 1;
-    req->prev = NULL;
-    req->next = srv->suspended;
-    if (srv->suspended != NULL)
-        srv->suspended->prev = req;
-    srv->suspended = req;
+    LIST_INSERT_HEAD(&srv->suspended, req, link);
     MHD_suspend_connection(req->conn);
 }
 
@@ -295,13 +312,7 @@ void http_resume(struct http_req *req)
     if (!req->suspended)
         return;
     req->suspended = 0;
-    if (req->prev != NULL)
-        req->prev->next = req->next;
-    else
-        srv->suspended = req->next;
-    if (req->next != NULL)
-        req->next->prev = req->prev;
-    req->prev = req->next = NULL;
+    LIST_REMOVE(req, link);
     MHD_resume_connection(req->conn);
     /*
      * In external epoll mode libmicrohttpd does not watch its resume
@@ -373,12 +384,7 @@ static void http_completed(void *cls,
     if (req->suspended) {
         /* Cannot happen for a suspended connection; keep the list sane. */
         req->suspended = 0;
-        if (req->prev != NULL)
-            req->prev->next = req->next;
-        else
-            srv->suspended = req->next;
-        if (req->next != NULL)
-            req->next->prev = req->prev;
+        LIST_REMOVE(req, link);
     }
     if (req->data_free != NULL)
         req->data_free(req->data);
@@ -633,6 +639,7 @@ struct http_server *http_server_new(uv_loop_t *loop,
     int epfd;
 
     srv = xcalloc(1, sizeof(*srv));
+    LIST_INIT(&srv->suspended);
     srv->loop = loop;
     srv->cfg = *cfg;
     if (srv->cfg.conn_limit == 0)
@@ -750,8 +757,8 @@ void http_server_free(struct http_server *srv)
         return;
 
     /* libmicrohttpd must not be stopped with suspended connections. */
-    while (srv->suspended != NULL) {
-        struct http_req *req = srv->suspended;
+    while (!LIST_EMPTY(&srv->suspended)) {
+        struct http_req *req = LIST_FIRST(&srv->suspended);
 
         if (!req->answered)
             http_send_error(req, 503);

@@ -19,6 +19,7 @@
 
 #include <microhttpd.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 struct http_server;
@@ -36,7 +37,7 @@ struct http_req {
     void *cls;          /* the program's context: the config's cls */
     void *data;         /* the program's per-request state */
     void (*data_free)(void *data); /* called when the request completes */
-    struct http_req *prev, *next;  /* list of suspended requests */
+    LIST_ENTRY(http_req) link;     /* in the server's suspended list */
 };
 
 /*
