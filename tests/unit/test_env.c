@@ -230,6 +230,7 @@ static const struct env_var srv_vars[] = {
 static void test_env_server_settings(void **state)
 {
     char err[ENV_ERR_LEN];
+    size_t i;
 
     (void)state;
     assert_int_equal(sizeof(srv_vars) / sizeof(srv_vars[0]), 5);
@@ -250,11 +251,8 @@ static void test_env_server_settings(void **state)
     setenv("MAX_CONNECTIONS", "15", 1);
     assert_int_equal(env_load(srv_vars, 5, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "MAX_CONNECTIONS"));
-    unsetenv("PORT");
-    unsetenv("HOST");
-    unsetenv("MAX_CONNECTIONS");
-    unsetenv("IDLE_TIMEOUT");
-    unsetenv("LOG_LEVEL");
+    for (i = 0; i < 5; i++)
+        unsetenv(srv_vars[i].name);
     log_set_level(LOG_LEVEL_INFO);
 }
 

@@ -199,35 +199,35 @@ static int have_ipv6_loopback(void)
     return 0;
 }
 
-/* A connection to [::1]:port. */
-static int connect6_to(int port)
+/* A connection to port on the loopback address of family. */
+static int connect_loopback(int family, int port)
 {
-    struct sockaddr_in6 sin6;
-    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_storage ss;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    socklen_t len = sizeof(*sin);
+    int fd = socket(family, SOCK_STREAM, 0);
     struct timeval tv = {.tv_sec = 5};
 
-    memset(&sin6, 0, sizeof(sin6));
-    sin6.sin6_family = AF_INET6;
-    sin6.sin6_port = htons((uint16_t)port);
-    sin6.sin6_addr = in6addr_loopback;
-    assert_int_equal(connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
+    memset(&ss, 0, sizeof(ss));
+    if (family == AF_INET6) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        sin6->sin6_addr = in6addr_loopback;
+        len = sizeof(*sin6);
+    } else {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    assert_int_equal(connect(fd, (struct sockaddr *)&ss, len), 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     return fd;
 }
 
 static int connect_to(int port)
 {
-    struct sockaddr_in sin;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct timeval tv = {.tv_sec = 5};
-
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    return fd;
+    return connect_loopback(AF_INET, port);
 }
 
 /* Sends req on fd and reads one response (headers + Content-Length). */
@@ -398,7 +398,7 @@ static void test_http_default_host_is_dual_stack(void **state)
     close(fd);
     if (!have_ipv6_loopback())
         skip();
-    fd = connect6_to(http_port(f->srv));
+    fd = connect_loopback(AF_INET6, http_port(f->srv));
     exchange(fd, "GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n", resp, sizeof(resp));
     assert_non_null(strstr(resp, "HTTP/1.1 200 OK\r\n"));
     close(fd);

@@ -241,47 +241,33 @@ static void test_probe_status_lines(void **state)
 }
 
 /*
- * poll() failing while the connection is under way: the message carries
- * poll's error, not an uninitialised socket error.
+ * poll() failing at each of its waits, in turn: the connection, the send
+ * and the answer. The message carries poll's error, never an
+ * uninitialised socket error.
  */
-static void test_probe_poll_fails_while_connecting(void **state)
+static void test_probe_poll_fails(void **state)
 {
+    static const int errs[] = {ENOMEM, EINVAL, EFAULT};
     char err[128];
     struct fake f;
+    int i;
 
     (void)state;
-    fake_start(&f, "HTTP/1.1 200 OK\r\n\r\n");
-    memset(err, 'X', sizeof(err));
-    poll_fail_errno = ENOMEM;
-    poll_fail_after = 0;
-    assert_int_equal(
-        http_probe("127.0.0.1", f.port, "/healthz", 1000, err, sizeof(err)),
-        -1);
-    poll_fail_errno = 0;
-    fake_stop(&f);
-    assert_non_null(memchr(err, '\0', sizeof(err)));
-    if (strstr(err, strerror(ENOMEM)) == NULL)
-        fail_msg("want poll's error (%s) in \"%s\"", strerror(ENOMEM), err);
-}
-
-/* And while waiting for the answer. */
-static void test_probe_poll_fails_while_reading(void **state)
-{
-    char err[128];
-    struct fake f;
-
-    (void)state;
-    fake_start(&f, "HTTP/1.1 200 OK\r\n\r\n");
-    memset(err, 'X', sizeof(err));
-    /* One poll for the connection, one to send: the third one fails. */
-    poll_fail_errno = EINVAL;
-    poll_fail_after = 2;
-    assert_int_equal(
-        http_probe("127.0.0.1", f.port, "/healthz", 1000, err, sizeof(err)),
-        -1);
-    poll_fail_errno = 0;
-    fake_stop(&f);
-    assert_non_null(strstr(err, strerror(EINVAL)));
+    for (i = 0; i < 3; i++) {
+        fake_start(&f, "HTTP/1.1 200 OK\r\n\r\n");
+        memset(err, 'X', sizeof(err));
+        poll_fail_errno = errs[i];
+        poll_fail_after = i;
+        assert_int_equal(
+            http_probe("127.0.0.1", f.port, "/healthz", 1000, err, sizeof(err)),
+            -1);
+        poll_fail_errno = 0;
+        fake_stop(&f);
+        assert_non_null(memchr(err, '\0', sizeof(err)));
+        if (strstr(err, strerror(errs[i])) == NULL)
+            fail_msg("wait %d: want poll's error (%s) in \"%s\"", i,
+                     strerror(errs[i]), err);
+    }
 }
 
 int main(void)
@@ -291,8 +277,7 @@ int main(void)
         cmocka_unit_test(test_probe_request_too_long),
         cmocka_unit_test(test_probe_ipv6_host_header),
         cmocka_unit_test(test_probe_status_lines),
-        cmocka_unit_test(test_probe_poll_fails_while_connecting),
-        cmocka_unit_test(test_probe_poll_fails_while_reading),
+        cmocka_unit_test(test_probe_poll_fails),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
