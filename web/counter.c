@@ -167,6 +167,7 @@ static int counter_next_value(const redisReply *reply, long long *next)
 {
     const char *p = reply->str;
     size_t i, len = reply->len;
+    int neg;
     long long v;
 
     if (reply->type == REDIS_REPLY_NIL) {
@@ -175,12 +176,11 @@ static int counter_next_value(const redisReply *reply, long long *next)
     }
     if (reply->type != REDIS_REPLY_STRING)
         return 0;
-    if (len > 0 && p[0] == '-') {
-        p++;
-        len--;
-    }
-    if (len == 0 || len > 19 || (p[0] == '0' && p != reply->str) ||
-        (p[0] == '0' && len > 1))
+    neg = len > 0 && p[0] == '-';
+    p += neg;
+    len -= (size_t)neg;
+    /* "0" alone; no "-0", no "012" (Redis' string2ll refuses them). */
+    if (len == 0 || len > 19 || (p[0] == '0' && (neg || len > 1)))
         return 0;
     for (i = 0; i < len; i++)
         if (p[i] < '0' || p[i] > '9')
