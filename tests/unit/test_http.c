@@ -404,6 +404,19 @@ static void test_http_default_host_is_dual_stack(void **state)
     close(fd);
 }
 
+/* HOST=:: given by hand is every address too, not IPv6 alone. */
+static void test_http_host_v6_any_is_dual_stack(void **state)
+{
+    void *st = NULL;
+
+    (void)state;
+    if (!have_ipv6_loopback())
+        skip();
+    server_up_on(&st, "::");
+    test_http_default_host_is_dual_stack(&st);
+    server_down(&st);
+}
+
 static void test_http_probe(void **state)
 {
     struct fixture *f = *state;
@@ -455,6 +468,7 @@ int main(void)
                                         server_up, server_down),
         cmocka_unit_test_setup_teardown(test_http_default_host_is_dual_stack,
                                         server_up_any, server_down),
+        cmocka_unit_test(test_http_host_v6_any_is_dual_stack),
         cmocka_unit_test_setup_teardown(test_http_probe, server_up,
                                         server_down),
         cmocka_unit_test(test_http_probe_nobody_listening),
