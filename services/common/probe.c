@@ -218,7 +218,8 @@ int http_probe(const char *host,
     char portstr[16], req[PROBE_REQUEST_MAX], resp[256], why[160];
     int fd = -1, rc, status = -1, reqlen;
 
-    err[0] = '\0';
+    if (errlen > 0)
+        err[0] = '\0';
     reqlen = probe_request(req, host, port, path, err, errlen);
     if (reqlen < 0)
         return -1;
