@@ -17,6 +17,7 @@
 #include "env.h"
 #include "log.h"
 #include "privdrop.h"
+#include "server_env.h"
 #include "version.h"
 #include "visualizer.h"
 
@@ -27,16 +28,12 @@ static struct visualizer_config cfg = {
     .docker_host = "unix:///var/run/docker.sock",
     .auth_file = NULL,
     .max_clients = 100,
-    .max_connections = HTTP_DEFAULT_CONN_LIMIT,
-    .idle_timeout_s = HTTP_DEFAULT_IDLE_TIMEOUT_S,
-    .log_level = LOG_LEVEL_INFO,
+    SERVER_ENV_DEFAULTS,
 };
 
 static const struct env_var viz_env[] = {
-    {"PORT", ENV_PORT, 0, 65535, &cfg.port,
-     "TCP port to listen on (0: any free port)"},
-    {"HOST", ENV_HOST, 0, 253, &cfg.host,
-     "address to bind (default: all of this host's addresses)"},
+    SERVER_ENV_PORT(cfg),
+    SERVER_ENV_HOST(cfg),
     {"CTX_ROOT", ENV_STRING, 0, VIZ_ROOT_MAX, &cfg.ctx_root,
      "path prefix when served behind a reverse proxy, e.g. /visualizer"},
     {"DOCKER_HOST", ENV_STRING, 0, 300, &cfg.docker_host,
@@ -45,12 +42,7 @@ static const struct env_var viz_env[] = {
      "file of user:password lines (a Docker secret) for basic auth"},
     {"VISUALIZER_MAX_CLIENTS", ENV_INT, 1, 10000, &cfg.max_clients,
      "open pages (event streams) at once"},
-    {"MAX_CONNECTIONS", ENV_INT, 16, 1000000, &cfg.max_connections,
-     "open HTTP connections at most (event streams included)"},
-    {"IDLE_TIMEOUT", ENV_INT, 1, 3600, &cfg.idle_timeout_s,
-     "seconds before an idle HTTP connection is closed (not a stream)"},
-    {"LOG_LEVEL", ENV_LOGLEVEL, 0, 0, &cfg.log_level,
-     "debug, info, warn or error"},
+    SERVER_ENV_LIMITS(cfg),
 };
 
 #define VIZ_NENV (sizeof(viz_env) / sizeof(viz_env[0]))
@@ -73,6 +65,9 @@ static void usage(FILE *out)
             "\n"
             "--healthcheck asks the running server for its healthz page\n"
             "and exits 0 when it answers 200, 1 otherwise.\n"
+            "\n"
+            "MAX_CONNECTIONS counts event streams; an open stream is not "
+            "idle.\n"
             "\n"
             "Environment:\n");
     env_usage(out, viz_env, VIZ_NENV);

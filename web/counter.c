@@ -2,20 +2,45 @@
 /*
  * counter.c: see counter.h.
  *
- * Ownership: the counter owns every counter_op from counter_incr() until
- * its reply (or failure) has been delivered; a cancelled op stays in the
- * list, with no callback, until then. hiredis owns its reply objects and
- * frees them after our callback returns.
+ * Who owns what, and who may free what from a callback:
+ * - The counter owns every counter_op, from counter_incr() or
+ *   counter_next() until its outcome is delivered: counter_finish()
+ *   unlinks it, runs its callback and frees it. The caller holds the
+ *   pointer only to cancel it; a cancelled op stays queued, without a
+ *   callback, until its reply or failure comes.
+ * - Callbacks run from the loop, never inside counter_incr() or
+ *   counter_next() (counter_ask() makes the op only after everything that
+ *   can fail at once). A callback may call counter_incr(), counter_next()
+ *   and counter_cancel(); it must not call counter_free(). Every walk of
+ *   c->ops that finishes ops runs with Redis marked down or the counter
+ *   closing, when those calls return at once without touching c->ops,
+ *   and keeps the next op before each call.
+ * - c->ops is one FIFO in the order queued, which with one timeout is
+ *   deadline order: the first op has the earliest deadline. An op sent
+ *   to hiredis is privdata there until counter_on_reply() gets its reply,
+ *   or NULL when the connection is gone; counter_fail() therefore
+ *   finishes only ops not yet sent and leaves the others to hiredis.
+ * - hiredis owns the redisAsyncContext and its replies: it frees a reply
+ *   after our callback, and the context after the connect or disconnect
+ *   callback or in redisAsyncFree(). c->ac is cleared before either, and
+ *   ac->data before we free a context ourselves, so our callbacks ignore
+ *   a context that is going.
+ * - counter_free() fails what is queued and closes the loop handles; the
+ *   counter's memory goes when the last of them (and a pending resolve)
+ *   is done (counter_maybe_free()).
  */
 #include "counter.h"
 
 #include <async.h>
+#include <errno.h>
 #include <hiredis.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "breaker.h"
 #include "log.h"
@@ -23,7 +48,8 @@
 #include "util.h"
 
 enum op_kind {
-    OP_INCR,
+    OP_INCR, /* a visit: INCR key */
+    OP_NEXT, /* the count the next INCR gets (HEAD): GET key, plus one */
     OP_AUTH,
     OP_PING,
 };
@@ -34,8 +60,8 @@ struct counter_op {
     counter_cb *cb; /* NULL once cancelled */
     void *arg;
     uint64_t deadline;
-    int sent; /* handed to hiredis */
-    struct counter_op *prev, *next;
+    int sent;                     /* handed to hiredis */
+    TAILQ_ENTRY(counter_op) link; /* in c->ops */
 };
 
 struct counter {
@@ -50,7 +76,7 @@ struct counter {
     int handles; /* libuv handles and requests not yet closed */
     int closing;
     struct breaker br;
-    struct counter_op *head, *tail; /* in the order sent: FIFO */
+    TAILQ_HEAD(, counter_op) ops; /* in the order queued: FIFO */
     struct counter_stats stats;
     uint64_t last_data_warn; /* rate limit for data errors */
 };
@@ -73,19 +99,6 @@ static void counter_maybe_free(struct counter *c)
     free(c);
 }
 
-static void counter_unlink(struct counter *c, struct counter_op *op)
-{
-    if (op->prev != NULL)
-        op->prev->next = op->next;
-    else
-        c->head = op->next;
-    if (op->next != NULL)
-        op->next->prev = op->prev;
-    else
-        c->tail = op->prev;
-    op->prev = op->next = NULL;
-}
-
 /*
  * Arms the deadline timer for the oldest pending operation. Operations are
  * queued in time order with one timeout, so the head has the earliest
@@ -93,17 +106,18 @@ static void counter_unlink(struct counter *c, struct counter_op *op)
  */
 static void counter_arm(struct counter *c)
 {
+    struct counter_op *oldest = TAILQ_FIRST(&c->ops);
     uint64_t now;
 
     if (c->closing)
         return;
-    if (c->head == NULL) {
+    if (oldest == NULL) {
         uv_timer_stop(&c->deadline_timer);
         return;
     }
     now = now_ms();
     uv_timer_start(&c->deadline_timer, counter_on_deadline,
-                   c->head->deadline > now ? c->head->deadline - now : 0, 0);
+                   oldest->deadline > now ? oldest->deadline - now : 0, 0);
 }
 
 /* Delivers the outcome of op to its caller and frees it. */
@@ -112,15 +126,15 @@ static void counter_finish(struct counter *c,
                            int ok,
                            long long value)
 {
-    counter_unlink(c, op);
+    TAILQ_REMOVE(&c->ops, op, link);
     if (op->kind == OP_INCR) {
         if (ok)
             c->stats.incr_ok++;
         else
             c->stats.errors++;
-        if (op->cb != NULL)
-            op->cb(op->arg, ok, value);
     }
+    if (op->cb != NULL)
+        op->cb(op->arg, ok, value);
     free(op);
 }
 
@@ -143,6 +157,42 @@ static int counter_error_is_fatal(const char *msg)
     return 0;
 }
 
+/*
+ * What INCR would answer after GET answered reply: the value plus one, or
+ * 1 when the key does not exist. Returns 1 with *next, or 0 where INCR
+ * would fail: a value that is not an integer as Redis writes one (an
+ * optional '-', no leading zero, nothing else), or the largest one.
+ */
+static int counter_next_value(const redisReply *reply, long long *next)
+{
+    const char *p = reply->str;
+    size_t i, len = reply->len;
+    int neg;
+    long long v;
+
+    if (reply->type == REDIS_REPLY_NIL) {
+        *next = 1;
+        return 1;
+    }
+    if (reply->type != REDIS_REPLY_STRING)
+        return 0;
+    neg = len > 0 && p[0] == '-';
+    p += neg;
+    len -= (size_t)neg;
+    /* "0" alone; no "-0", no "012" (Redis' string2ll refuses them). */
+    if (len == 0 || len > 19 || (p[0] == '0' && (neg || len > 1)))
+        return 0;
+    for (i = 0; i < len; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    errno = 0;
+    v = strtoll(reply->str, NULL, 10);
+    if (errno != 0 || v == LLONG_MAX)
+        return 0;
+    *next = v + 1;
+    return 1;
+}
+
 /* The reply callback of every command we send. */
 static void counter_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -161,7 +211,8 @@ static void counter_on_reply(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
-        if (op->kind != OP_INCR || counter_error_is_fatal(reply->str)) {
+        if (op->kind == OP_AUTH || op->kind == OP_PING ||
+            counter_error_is_fatal(reply->str)) {
             snprintf(why, sizeof(why), "%s: %.120s",
                      op->kind == OP_AUTH
                          ? "password refused, check REDIS_PASSWORD_FILE"
@@ -174,9 +225,9 @@ static void counter_on_reply(redisAsyncContext *ac, void *r, void *privdata)
         now = now_ms();
         if (c->last_data_warn == 0 || now - c->last_data_warn > 60000) {
             c->last_data_warn = now;
-            log_warnx("redis: INCR %s failed: %.120s (does the key hold "
+            log_warnx("redis: %s %s failed: %.120s (does the key hold "
                       "something other than a number?)",
-                      c->key, reply->str);
+                      op->kind == OP_NEXT ? "GET" : "INCR", c->key, reply->str);
         }
         counter_finish(c, op, 0, 0);
         counter_arm(c);
@@ -185,11 +236,17 @@ static void counter_on_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (breaker_ok(&c->br, now_ms(), &down_ms))
         log_info("redis at %s:%d is back after %.1f s: counting visits again",
                  c->host, c->port, (double)down_ms / 1000.0);
-    if (op->kind == OP_INCR)
+    if (op->kind == OP_INCR) {
         counter_finish(c, op, reply->type == REDIS_REPLY_INTEGER,
                        reply->integer);
-    else
+    } else if (op->kind == OP_NEXT) {
+        long long next = 0;
+        int ok = counter_next_value(reply, &next);
+
+        counter_finish(c, op, ok, next);
+    } else {
         counter_finish(c, op, 1, 0);
+    }
     counter_arm(c);
 }
 
@@ -205,6 +262,9 @@ static int counter_send(struct counter *c, struct counter_op *op)
         break;
     case OP_PING:
         rc = redisAsyncCommand(c->ac, counter_on_reply, op, "PING");
+        break;
+    case OP_NEXT:
+        rc = redisAsyncCommand(c->ac, counter_on_reply, op, "GET %s", c->key);
         break;
     default:
         rc = redisAsyncCommand(c->ac, counter_on_reply, op, "INCR %s", c->key);
@@ -227,13 +287,8 @@ counter_push(struct counter *c, enum op_kind kind, counter_cb *cb, void *arg)
     op->cb = cb;
     op->arg = arg;
     op->deadline = now_ms() + c->timeout_ms;
-    op->prev = c->tail;
-    if (c->tail != NULL)
-        c->tail->next = op;
-    else
-        c->head = op;
-    c->tail = op;
-    if (c->head == op)
+    TAILQ_INSERT_TAIL(&c->ops, op, link);
+    if (TAILQ_FIRST(&c->ops) == op)
         counter_arm(c);
     return op;
 }
@@ -266,8 +321,8 @@ static void counter_fail(struct counter *c, const char *why)
         ac->data = NULL;
         redisAsyncFree(ac);
     }
-    for (op = c->head; op != NULL; op = next) {
-        next = op->next;
+    for (op = TAILQ_FIRST(&c->ops); op != NULL; op = next) {
+        next = TAILQ_NEXT(op, link);
         if (!op->sent)
             counter_finish(c, op, 0, 0);
     }
@@ -281,19 +336,21 @@ static void counter_fail(struct counter *c, const char *why)
 static void counter_on_deadline(uv_timer_t *t)
 {
     struct counter *c = t->data;
+    struct counter_op *oldest = TAILQ_FIRST(&c->ops);
     char why[64];
 
-    if (c->head == NULL)
+    if (oldest == NULL)
         return;
-    if (c->head->deadline > now_ms()) {
+    if (oldest->deadline > now_ms()) {
         counter_arm(c);
         return;
     }
     snprintf(why, sizeof(why), "no answer within %u ms", c->timeout_ms);
     counter_fail(c, why);
     /* Whatever is still queued was sent on the dropped connection. */
-    while (c->head != NULL && c->head->deadline <= now_ms())
-        counter_finish(c, c->head, 0, 0);
+    while ((oldest = TAILQ_FIRST(&c->ops)) != NULL &&
+           oldest->deadline <= now_ms())
+        counter_finish(c, oldest, 0, 0);
     counter_arm(c);
 }
 
@@ -379,14 +436,17 @@ counter_on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     if (c->password != NULL)
         counter_send(c, counter_push(c, OP_AUTH, NULL, NULL));
     counter_send(c, counter_push(c, OP_PING, NULL, NULL));
-    for (op = c->head; op != NULL && c->ac != NULL; op = next) {
-        next = op->next;
+    for (op = TAILQ_FIRST(&c->ops); op != NULL && c->ac != NULL; op = next) {
+        next = TAILQ_NEXT(op, link);
         if (!op->sent && counter_send(c, op) != 0) {
             counter_fail(c, "hiredis refused a command");
             break;
         }
     }
-    /* Queued AUTH/PING moved behind older requests: re-sort deadlines. */
+    /*
+     * AUTH and PING were queued behind the requests that waited, whose
+     * deadlines are earlier: the head still has the earliest one.
+     */
     counter_arm(c);
 }
 
@@ -420,6 +480,7 @@ struct counter *counter_new(uv_loop_t *loop, const struct counter_config *cfg)
 {
     struct counter *c = xcalloc(1, sizeof(*c));
 
+    TAILQ_INIT(&c->ops);
     c->loop = loop;
     c->host = xstrdup(cfg->host);
     c->port = cfg->port;
@@ -435,25 +496,42 @@ struct counter *counter_new(uv_loop_t *loop, const struct counter_config *cfg)
     return c;
 }
 
-struct counter_op *counter_incr(struct counter *c, counter_cb *cb, void *arg)
+/*
+ * counter_incr() and counter_next(). The callback of an op never runs
+ * before this returns it: what can fail at once (starting a connection,
+ * handing the command to hiredis) either happens before the op exists
+ * or, when it fails, takes the op's callback away before failing it, and
+ * the caller gets NULL.
+ */
+static struct counter_op *
+counter_ask(struct counter *c, enum op_kind kind, counter_cb *cb, void *arg)
 {
     struct counter_op *op;
 
+    if (!c->closing && breaker_allows(&c->br) && c->ac == NULL)
+        counter_connect(c); /* may fail at once: Redis is down then */
     if (c->closing || !breaker_allows(&c->br)) {
-        c->stats.errors++;
+        if (kind == OP_INCR)
+            c->stats.errors++;
         return NULL;
     }
-    op = counter_push(c, OP_INCR, cb, arg);
-    if (c->ac != NULL) {
-        if (counter_send(c, op) != 0) {
-            op->cb = NULL;
-            counter_fail(c, "hiredis refused a command");
-            return NULL;
-        }
-    } else {
-        counter_connect(c);
+    op = counter_push(c, kind, cb, arg);
+    if (c->ac != NULL && counter_send(c, op) != 0) {
+        op->cb = NULL;
+        counter_fail(c, "hiredis refused a command"); /* frees op */
+        return NULL;
     }
     return op;
+}
+
+struct counter_op *counter_incr(struct counter *c, counter_cb *cb, void *arg)
+{
+    return counter_ask(c, OP_INCR, cb, arg);
+}
+
+struct counter_op *counter_next(struct counter *c, counter_cb *cb, void *arg)
+{
+    return counter_ask(c, OP_NEXT, cb, arg);
 }
 
 void counter_cancel(struct counter_op *op)
@@ -482,6 +560,7 @@ static void counter_on_close(uv_handle_t *h)
 
 void counter_free(struct counter *c)
 {
+    struct counter_op *op;
     redisAsyncContext *ac;
 
     if (c == NULL)
@@ -493,8 +572,8 @@ void counter_free(struct counter *c)
         ac->data = NULL;
         redisAsyncFree(ac);
     }
-    while (c->head != NULL)
-        counter_finish(c, c->head, 0, 0);
+    while ((op = TAILQ_FIRST(&c->ops)) != NULL)
+        counter_finish(c, op, 0, 0);
     if (c->resolving)
         uv_cancel((uv_req_t *)&c->gai);
     uv_close((uv_handle_t *)&c->deadline_timer, counter_on_close);

@@ -45,10 +45,20 @@ struct counter *counter_new(uv_loop_t *loop, const struct counter_config *cfg);
 
 /*
  * Asks for the next count. Returns an operation whose callback will run
- * exactly once (unless cancelled), or NULL when Redis is known to be down:
- * the caller answers at once without a count.
+ * exactly once (unless cancelled), always later, from the loop: never
+ * before counter_incr() has returned. Returns NULL when Redis is known to
+ * be down (or goes down while asked): the caller answers at once without
+ * a count, and no callback will come.
  */
 struct counter_op *counter_incr(struct counter *c, counter_cb *cb, void *arg);
+
+/*
+ * Asks for the count the next counter_incr() would get, without counting
+ * a visit (Redis GET, plus one): what HEAD needs to send the headers GET
+ * would. The same promises and the same callback as counter_incr(); ok is
+ * 0 where INCR would fail (the key holds no integer, or its largest).
+ */
+struct counter_op *counter_next(struct counter *c, counter_cb *cb, void *arg);
 
 /* The callback of op will not be called; op is freed by the counter. */
 void counter_cancel(struct counter_op *op);

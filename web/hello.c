@@ -123,8 +123,10 @@ static enum MHD_Result hello_metrics(struct hello *h, struct http_req *req)
 }
 
 /*
- * The handler. HEAD requests get the page's headers without counting a
- * visit: a HEAD from a monitor is not a visit.
+ * The handler. HEAD / and HEAD /api send the headers GET would send (RFC
+ * 9110 section 9.3.2), Content-Length included, so they render the page
+ * with the count a GET would get, read without counting a visit: a HEAD
+ * from a monitor is not a visit.
  */
 static enum MHD_Result hello_handle(void *cls, struct http_req *req)
 {
@@ -145,8 +147,9 @@ static enum MHD_Result hello_handle(void *cls, struct http_req *req)
     case HELLO_ROUTE_PAGE:
     case HELLO_ROUTE_API:
         if (http_method_bit(req->method) == HTTP_HEAD)
-            return hello_answer(h, req, counter_up(h->counter), 0);
-        op = counter_incr(h->counter, hello_on_count, req);
+            op = counter_next(h->counter, hello_on_count, req);
+        else
+            op = counter_incr(h->counter, hello_on_count, req);
         if (op == NULL)
             return hello_answer(h, req, 0, 0);
         req->data = op;
@@ -205,6 +208,7 @@ int hello_start(struct hello *h,
     hc.port = cfg->port;
     hc.conn_limit = (unsigned)cfg->max_connections;
     hc.idle_timeout_s = (unsigned)cfg->idle_timeout_s;
+    hc.conn_memory = HELLO_HEADER_MEMORY;
     hc.csp = "default-src 'none'; frame-ancestors 'none'; "
              "base-uri 'none'; form-action 'none'";
     hc.handler = hello_handle;

@@ -21,6 +21,19 @@ enum hello_route {
     HELLO_ROUTE_METRICS,
 };
 
+/*
+ * Memory per connection for the request line and headers. libmicrohttpd
+ * also keeps a parsed copy of the Cookie header in it, so that header
+ * gets about half. Browsers send every cookie of a host name to every
+ * port on it: the page on "localhost" or a node's IP gets the cookies of
+ * whatever else runs there. libmicrohttpd's default of 8 KiB refused a
+ * Cookie header over about 3.9 KB (and any header over 7.7 KB); 16 KiB
+ * takes one of about 7.9 KB, close to the 8 KB header line nginx allows
+ * by default, and other headers up to about 15.5 KB. 2,048 connections
+ * then hold at most 32 MiB, within the stack file's 50 MB for a task.
+ */
+#define HELLO_HEADER_MEMORY (16 * 1024)
+
 struct hello_config {
     const char *name;
     int port;

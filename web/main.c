@@ -13,6 +13,7 @@
 #include "env.h"
 #include "hello.h"
 #include "log.h"
+#include "server_env.h"
 #include "version.h"
 
 /* Defaults: the tutorial's (NAME World, port 80, Redis at "redis"). */
@@ -23,15 +24,12 @@ static struct hello_config cfg = {
     .redis_port = 6379,
     .redis_password_file = NULL,
     .redis_timeout_ms = 2000,
-    .max_connections = HTTP_DEFAULT_CONN_LIMIT,
-    .idle_timeout_s = HTTP_DEFAULT_IDLE_TIMEOUT_S,
-    .log_level = LOG_LEVEL_INFO,
+    SERVER_ENV_DEFAULTS,
 };
 
 static const struct env_var hello_env[] = {
     {"NAME", ENV_STRING, 0, 200, &cfg.name, "who the page greets"},
-    {"PORT", ENV_PORT, 0, 65535, &cfg.port,
-     "TCP port to listen on (0: any free port)"},
+    SERVER_ENV_PORT(cfg),
     {"REDIS_HOST", ENV_HOST, 0, 253, &cfg.redis_host,
      "Redis host name or address"},
     {"REDIS_PORT", ENV_PORT, 1, 65535, &cfg.redis_port, "Redis port"},
@@ -39,12 +37,7 @@ static const struct env_var hello_env[] = {
      "file holding the Redis password (a Docker secret)"},
     {"REDIS_TIMEOUT_MS", ENV_INT, 1, 60000, &cfg.redis_timeout_ms,
      "longest wait for Redis, in ms"},
-    {"MAX_CONNECTIONS", ENV_INT, 16, 1000000, &cfg.max_connections,
-     "open HTTP connections at most"},
-    {"IDLE_TIMEOUT", ENV_INT, 1, 3600, &cfg.idle_timeout_s,
-     "seconds before an idle HTTP connection is closed"},
-    {"LOG_LEVEL", ENV_LOGLEVEL, 0, 0, &cfg.log_level,
-     "debug, info, warn or error"},
+    SERVER_ENV_LIMITS(cfg),
 };
 
 #define HELLO_NENV (sizeof(hello_env) / sizeof(hello_env[0]))

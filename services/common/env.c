@@ -5,13 +5,11 @@
 #include "env.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 /* Returns 1 when s has no control characters (bytes < 0x20 and 0x7f). */
 static int env_printable(const char *s)
@@ -150,34 +148,23 @@ void env_usage(FILE *out, const struct env_var *vars, size_t n)
 int env_read_secret(
     const char *path, char *buf, size_t size, char *err, size_t errlen)
 {
-    int fd = -1, rc = -1;
     ssize_t got;
-    size_t len = 0;
+    size_t len;
+    int rc = -1;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open secret file %s: %s", path,
-                 strerror(errno));
-        goto done;
-    }
-    for (;;) {
-        got = read(fd, buf + len, size - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            snprintf(err, errlen, "cannot read secret file %s: %s", path,
-                     strerror(errno));
-            goto done;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len == size) {
+    /* The secret goes straight into buf: no other copy to wipe. */
+    got = read_file_into(path, buf, size);
+    if (got < 0) {
+        if (errno == EFBIG)
             snprintf(err, errlen, "secret file %s is larger than %zu bytes",
                      path, size - 1);
-            goto done;
-        }
+        else
+            snprintf(err, errlen, "cannot %s secret file %s: %s",
+                     errno == EISDIR || errno == EIO ? "read" : "open", path,
+                     strerror(errno));
+        goto done;
     }
+    len = (size_t)got;
     if (len > 0 && buf[len - 1] == '\n')
         len--;
     if (len > 0 && buf[len - 1] == '\r')
@@ -198,8 +185,6 @@ int env_read_secret(
     rc = 0;
 done:
     if (rc != 0 && size > 0)
-        memset(buf, 0, size);
-    if (fd >= 0)
-        close(fd);
+        explicit_bzero(buf, size);
     return rc;
 }

@@ -7,6 +7,27 @@
  * wakes it for connection timeouts. Everything runs on the loop's thread,
  * so the programs' handlers, their Redis or Docker clients and the server
  * share state without locks.
+ *
+ * Who owns what, and who may free what from a callback:
+ * - libmicrohttpd owns the connections. http.c owns one struct http_req
+ *   per request, from the first call of http_access() until
+ *   http_completed(), which calls req->data_free(req->data) (the
+ *   program's per-request state) and frees req.
+ * - The program's handler borrows req. It answers at once, or suspends
+ *   req and keeps the pointer until it has answered and resumed it; a
+ *   request is on srv->suspended exactly while req->suspended is set, so
+ *   http_server_free() can answer what is still suspended with 503
+ *   (libmicrohttpd must not be stopped with a suspended connection).
+ *   Anything that may outlive the request hangs on req->data, whose
+ *   data_free is where the program lets go of it.
+ * - The handler and libmicrohttpd's callbacks run inside MHD_run(); they
+ *   may queue answers and suspend or resume any request, but must not
+ *   free the server. Any other loop callback may (http_server_free()),
+ *   the drain's done() included: http.c calls done() last and touches
+ *   nothing of the server afterwards.
+ * - http_server_free() closes the three loop handles; the server's memory
+ *   goes with the last close callback (http_on_close()), so the loop has
+ *   to run once more.
  */
 #include "http.h"
 
@@ -44,7 +65,7 @@ struct http_server {
     int draining;
     void (*drain_done)(void *arg);
     void *drain_arg;
-    struct http_req *suspended; /* list of suspended requests */
+    LIST_HEAD(, http_req) suspended; /* requests with req->suspended set */
     int port;
     /* Responses by status code, in the order codes were first seen. */
     unsigned codes[HTTP_STATUS_SLOTS];
@@ -114,61 +135,6 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
     while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
         msg[--len] = '\0';
     log_warnx("libmicrohttpd: %s", msg);
-}
-
-const char *http_reason(unsigned status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    }
-    return "Unknown";
-}
-
-unsigned http_method_bit(const char *method)
-{
-    if (strcmp(method, "GET") == 0)
-        return HTTP_GET;
-    if (strcmp(method, "HEAD") == 0)
-        return HTTP_HEAD;
-    return HTTP_OTHER;
-}
-
-unsigned http_route_match(const struct http_route *routes,
-                          size_t n,
-                          const char *method,
-                          const char *path,
-                          int *id)
-{
-    size_t i;
-    unsigned bit = http_method_bit(method);
-
-    for (i = 0; i < n; i++) {
-        if (strcmp(routes[i].path, path) != 0)
-            continue;
-        if ((routes[i].methods & bit) == 0)
-            return 405;
-        *id = routes[i].id;
-        return 200;
-    }
-    return 404;
 }
 
 /*
@@ -280,11 +246,7 @@ void http_suspend(struct http_req *req)
     if (req->suspended)
         return;
     req->suspended = 1;
-    req->prev = NULL;
-    req->next = srv->suspended;
-    if (srv->suspended != NULL)
-        srv->suspended->prev = req;
-    srv->suspended = req;
+    LIST_INSERT_HEAD(&srv->suspended, req, link);
     MHD_suspend_connection(req->conn);
 }
 
@@ -295,13 +257,7 @@ void http_resume(struct http_req *req)
     if (!req->suspended)
         return;
     req->suspended = 0;
-    if (req->prev != NULL)
-        req->prev->next = req->next;
-    else
-        srv->suspended = req->next;
-    if (req->next != NULL)
-        req->next->prev = req->prev;
-    req->prev = req->next = NULL;
+    LIST_REMOVE(req, link);
     MHD_resume_connection(req->conn);
     /*
      * In external epoll mode libmicrohttpd does not watch its resume
@@ -373,12 +329,7 @@ static void http_completed(void *cls,
     if (req->suspended) {
         /* Cannot happen for a suspended connection; keep the list sane. */
         req->suspended = 0;
-        if (req->prev != NULL)
-            req->prev->next = req->next;
-        else
-            srv->suspended = req->next;
-        if (req->next != NULL)
-            req->next->prev = req->prev;
+        LIST_REMOVE(req, link);
     }
     if (req->data_free != NULL)
         req->data_free(req->data);
@@ -507,17 +458,53 @@ static size_t http_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(w - s);
 }
 
-/* Resolves cfg->host into *ss for MHD_OPTION_SOCK_ADDR. */
-static int http_bind_addr(const struct http_server_config *cfg,
-                          struct sockaddr_storage *ss,
-                          int *ipv6,
-                          char *err,
-                          size_t errlen)
+/* Returns 1 when the kernel has IPv6 (an AF_INET6 socket can be made). */
+static int http_have_ipv6(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return 0;
+    close(fd);
+    return 1;
+}
+
+/*
+ * The address to listen on, for MHD_OPTION_SOCK_ADDR, and the flags it
+ * needs. cfg->host when set (resolved; the first answer). Unset, every
+ * address: one socket on "::" with IPV6_V6ONLY off, which takes IPv6 and
+ * IPv4 (as ::ffff:a.b.c.d) alike, or "0.0.0.0" on a kernel without IPv6.
+ * An IPv6 address always gets MHD_USE_DUAL_STACK, so "::" given by hand is
+ * all addresses too (MHD_USE_IPv6 alone would set IPV6_V6ONLY).
+ */
+static int http_listen_addr(const struct http_server_config *cfg,
+                            struct sockaddr_storage *ss,
+                            unsigned *flags,
+                            char *err,
+                            size_t errlen)
 {
     struct addrinfo hints, *res = NULL;
     char port[16];
     int rc;
 
+    memset(ss, 0, sizeof(*ss));
+    if (cfg->host == NULL || cfg->host[0] == '\0') {
+        if (http_have_ipv6()) {
+            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+            sin6->sin6_family = AF_INET6;
+            sin6->sin6_port = htons((uint16_t)cfg->port);
+            sin6->sin6_addr = in6addr_any;
+            *flags |= MHD_USE_DUAL_STACK;
+        } else {
+            struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+            sin->sin_family = AF_INET;
+            sin->sin_port = htons((uint16_t)cfg->port);
+            sin->sin_addr.s_addr = htonl(INADDR_ANY);
+        }
+        return 0;
+    }
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -530,9 +517,29 @@ static int http_bind_addr(const struct http_server_config *cfg,
         return -1;
     }
     memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *ipv6 = res->ai_family == AF_INET6;
+    if (res->ai_family == AF_INET6)
+        *flags |= MHD_USE_DUAL_STACK;
     freeaddrinfo(res);
     return 0;
+}
+
+/* Writes ss as "a.b.c.d:port" or "[v6]:port" into out, for messages. */
+static void
+http_addr_str(const struct sockaddr_storage *ss, char *out, size_t outlen)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+        snprintf(out, outlen, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+    } else {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+        snprintf(out, outlen, "%s:%u", ip, ntohs(sin->sin_port));
+    }
 }
 
 /*
@@ -573,9 +580,11 @@ struct http_server *http_server_new(uv_loop_t *loop,
     const union MHD_DaemonInfo *info;
     unsigned flags =
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    int ipv6 = 0, epfd;
+    char where[INET6_ADDRSTRLEN + 16];
+    int epfd;
 
     srv = xcalloc(1, sizeof(*srv));
+    LIST_INIT(&srv->suspended);
     srv->loop = loop;
     srv->cfg = *cfg;
     if (srv->cfg.conn_limit == 0)
@@ -588,19 +597,8 @@ struct http_server *http_server_new(uv_loop_t *loop,
     if (srv->cfg.max_body == 0)
         srv->cfg.max_body = HTTP_DEFAULT_MAX_BODY;
 
-    memset(&ss, 0, sizeof(ss));
-    if (cfg->host != NULL && cfg->host[0] != '\0') {
-        if (http_bind_addr(cfg, &ss, &ipv6, err, errlen) != 0)
-            goto err;
-    } else {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)cfg->port);
-        sin->sin_addr.s_addr = htonl(INADDR_ANY);
-    }
-    if (ipv6)
-        flags |= MHD_USE_IPv6;
+    if (http_listen_addr(cfg, &ss, &flags, err, errlen) != 0)
+        goto err;
 
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, http_access, srv,
@@ -613,12 +611,11 @@ struct http_server *http_server_new(uv_loop_t *loop,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_UNESCAPE_CALLBACK,
         http_unescape, NULL, MHD_OPTION_END);
     if (srv->daemon == NULL) {
+        http_addr_str(&ss, where, sizeof(where));
         snprintf(err, errlen,
-                 "cannot listen on %s:%d (is the port in use, or the address "
+                 "cannot listen on %s (is the port in use, or the address "
                  "not on this machine?)",
-                 cfg->host != NULL && cfg->host[0] != '\0' ? cfg->host
-                                                           : "0.0.0.0",
-                 cfg->port);
+                 where);
         goto err;
     }
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -705,8 +702,8 @@ void http_server_free(struct http_server *srv)
         return;
 
     /* libmicrohttpd must not be stopped with suspended connections. */
-    while (srv->suspended != NULL) {
-        struct http_req *req = srv->suspended;
+    while (!LIST_EMPTY(&srv->suspended)) {
+        struct http_req *req = LIST_FIRST(&srv->suspended);
 
         if (!req->answered)
             http_send_error(req, 503);

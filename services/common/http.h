@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * http.h: the HTTP server the three programs share, libmicrohttpd driven
+ * http.h: the HTTP server of hello and the visualizer, libmicrohttpd driven
  * from a libuv loop, with the habits each of them needs:
  *
  * - the access handler is called once headers and body are in, never on
@@ -19,6 +19,7 @@
 
 #include <microhttpd.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 struct http_server;
@@ -36,7 +37,7 @@ struct http_req {
     void *cls;          /* the program's context: the config's cls */
     void *data;         /* the program's per-request state */
     void (*data_free)(void *data); /* called when the request completes */
-    struct http_req *prev, *next;  /* list of suspended requests */
+    LIST_ENTRY(http_req) link;     /* in the server's suspended list */
 };
 
 /*
@@ -52,7 +53,8 @@ struct http_server_config {
     unsigned conn_limit;     /* open connections at most */
     unsigned idle_timeout_s; /* close a connection idle this long */
     size_t conn_memory;      /* bytes per connection for headers */
-    size_t max_body;         /* larger request bodies get 413 */
+    size_t max_body;         /* a larger request body closes the
+                                connection (no answer) */
     const char *csp;         /* Content-Security-Policy for HTML */
     http_handler_fn handler;
     void *cls;

@@ -3,8 +3,10 @@
  * privdrop.h: giving up root for good: redis-bootstrap before it execs
  * Redis, the visualizer once it knows the Docker socket's group.
  *
- * Done with raw prctl(2) and capset(2) rather than libcap: the whole job is
- * three system calls, and the image stays free of one more shared library.
+ * Done with raw prctl(2), setgroups(2), setresgid(2), setresuid(2) and
+ * capset(2) rather than libcap: a few system calls (one prctl per
+ * capability to empty the bounding set), and the image stays free of one
+ * more shared library.
  */
 #ifndef PART5_PRIVDROP_H
 #define PART5_PRIVDROP_H

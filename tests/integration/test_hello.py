@@ -258,6 +258,96 @@ def test_healthcheck():
           "1 when nothing serves")
 
 
+def ipv6_loopback():
+    """True when this machine has ::1. When it has not, says so, and fails
+    under PART5_REQUIRE_ALL=1: a test that cannot run is never a pass in
+    silence."""
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError as e:
+        print(f"    NOT TESTED: no IPv6 loopback (::1) here: {e}", flush=True)
+        check(os.environ.get("PART5_REQUIRE_ALL") != "1",
+              "PART5_REQUIRE_ALL=1 needs the IPv6 test to run")
+        return False
+
+
+def test_listens_on_ipv6_and_ipv4():
+    r = Redis()
+    h = start_hello(r.port)
+    step("with no address configured, hello answers over IPv4 and IPv6")
+    check(visits(http_get(h.port, "/")) == 1, "127.0.0.1: counted 1")
+    if not ipv6_loopback():
+        return
+    resp = http_get(h.port, "/", host="::1")
+    check(resp.status == 200 and visits(resp) == 2, "[::1]: counted 2")
+    e = dict(os.environ, PORT=str(h.port))
+    p = subprocess.run([HELLO, "--healthcheck"], env=e, timeout=10)
+    check(p.returncode == 0, "--healthcheck still reaches it on 127.0.0.1")
+
+
+def test_header_memory():
+    r = Redis()
+    h = start_hello(r.port)
+
+    def first_line(name, size):
+        req = (b"GET / HTTP/1.1\r\nHost: x\r\n" + name + b": c=" +
+               b"k" * size + b"\r\n\r\n")
+        return raw_request(h.port, req).split(b"\r\n", 1)[0]
+
+    step("16 KiB for the request line and headers, as the README says; "
+         "a Cookie header gets half (libmicrohttpd copies it there)")
+    for name, size in ((b"X-Padding", 9000), (b"X-Padding", 15000),
+                       (b"Cookie", 7000)):
+        first = first_line(name, size)
+        check(b" 200 " in first, f"a {size}-byte {name.decode()} header: "
+              f"{first!r}")
+    for name, size in ((b"X-Padding", 16384), (b"Cookie", 16384)):
+        first = first_line(name, size)
+        check(b" 431 " in first, f"a {size}-byte {name.decode()} header: "
+              f"{first!r}")
+
+
+def same_headers(head, get):
+    """The header fields of two responses, Date aside, as sorted lists."""
+    def fields(resp):
+        return sorted((k.lower(), v) for k, v in resp.headers
+                      if k.lower() != "date")
+    return fields(head), fields(get)
+
+
+def test_head_sends_the_get_headers():
+    r = Redis()
+    h = start_hello(r.port)
+    r.cli("SET", "counter", "12344")
+    for path, count in (("/", 12345), ("/api", 12346)):
+        step(f"HEAD {path} and then GET {path}: the same header fields")
+        head = http_get(h.port, path, method="HEAD")
+        check(r.cli("GET", "counter") == str(count - 1),
+              "HEAD counted no visit")
+        get = http_get(h.port, path)
+        check(str(count) in get.text, f"GET counted {count}")
+        hf, gf = same_headers(head, get)
+        check(head.status == 200 and hf == gf,
+              f"HEAD {path}: {hf} == GET {path}: {gf}")
+        check(head.body == b"", "HEAD has no body")
+    step("a key that holds no number: both without a count")
+    r.cli("SET", "counter", "abc")
+    head = http_get(h.port, "/", method="HEAD")
+    get = http_get(h.port, "/")
+    check(DOWN in get.text, "GET shows the message")
+    hf, gf = same_headers(head, get)
+    check(hf == gf, f"HEAD: {hf} == GET: {gf}")
+    step("with Redis down, too")
+    r.kill()
+    head = http_get(h.port, "/", method="HEAD")
+    get = http_get(h.port, "/")
+    check(DOWN in get.text, "GET shows the message")
+    hf, gf = same_headers(head, get)
+    check(hf == gf, f"HEAD: {hf} == GET: {gf}")
+
+
 def test_bad_requests():
     r = Redis()
     h = start_hello(r.port)
@@ -318,4 +408,6 @@ if __name__ == "__main__":
          test_redis_killed_and_restarted, test_black_hole_bounded_waits,
          test_starts_before_redis, test_sigterm_finishes_in_flight,
          test_password_file, test_config_errors_and_cli, test_healthcheck,
-         test_bad_requests, test_connection_limit_and_idle_timeout])
+         test_listens_on_ipv6_and_ipv4, test_header_memory,
+         test_head_sends_the_get_headers, test_bad_requests,
+         test_connection_limit_and_idle_timeout])

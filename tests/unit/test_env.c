@@ -16,6 +16,7 @@
 
 #include "env.h"
 #include "log.h"
+#include "server_env.h"
 
 static int port, timeout_ms;
 static const char *name, *host, *path;
@@ -214,6 +215,47 @@ static void test_env_secret_bad(void **state)
     assert_non_null(strstr(err, "cannot open secret file /nonexistent/secret"));
 }
 
+/* The settings both servers share, declared with server_env.h. */
+static struct {
+    const char *host;
+    int port, max_connections, idle_timeout_s, log_level;
+} srv_cfg = {.port = 8080, SERVER_ENV_DEFAULTS};
+
+static const struct env_var srv_vars[] = {
+    SERVER_ENV_PORT(srv_cfg),
+    SERVER_ENV_HOST(srv_cfg),
+    SERVER_ENV_LIMITS(srv_cfg),
+};
+
+static void test_env_server_settings(void **state)
+{
+    char err[ENV_ERR_LEN];
+    size_t i;
+
+    (void)state;
+    assert_int_equal(sizeof(srv_vars) / sizeof(srv_vars[0]), 5);
+    assert_int_equal(srv_cfg.max_connections, HTTP_DEFAULT_CONN_LIMIT);
+    assert_int_equal(srv_cfg.idle_timeout_s, HTTP_DEFAULT_IDLE_TIMEOUT_S);
+    assert_int_equal(srv_cfg.log_level, LOG_LEVEL_INFO);
+    setenv("PORT", "8081", 1);
+    setenv("HOST", "::1", 1);
+    setenv("MAX_CONNECTIONS", "64", 1);
+    setenv("IDLE_TIMEOUT", "5", 1);
+    setenv("LOG_LEVEL", "warn", 1);
+    assert_int_equal(env_load(srv_vars, 5, err, sizeof(err)), 0);
+    assert_int_equal(srv_cfg.port, 8081);
+    assert_string_equal(srv_cfg.host, "::1");
+    assert_int_equal(srv_cfg.max_connections, 64);
+    assert_int_equal(srv_cfg.idle_timeout_s, 5);
+    assert_int_equal(srv_cfg.log_level, LOG_LEVEL_WARN);
+    setenv("MAX_CONNECTIONS", "15", 1);
+    assert_int_equal(env_load(srv_vars, 5, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "MAX_CONNECTIONS"));
+    for (i = 0; i < 5; i++)
+        unsetenv(srv_vars[i].name);
+    log_set_level(LOG_LEVEL_INFO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup(test_env_usage_lists_defaults, reset),
         cmocka_unit_test(test_env_secret_good),
         cmocka_unit_test(test_env_secret_bad),
+        cmocka_unit_test(test_env_server_settings),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,7 +128,8 @@ static void *loop_thread(void *arg)
     return NULL;
 }
 
-static int server_up(void **state)
+/* Starts the server on host (NULL: the default, all addresses). */
+static int server_up_on(void **state, const char *host)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct http_server_config cfg;
@@ -137,7 +138,7 @@ static int server_up(void **state)
     log_set_level(LOG_LEVEL_WARN);
     uv_loop_init(&f->loop);
     memset(&cfg, 0, sizeof(cfg));
-    cfg.host = "127.0.0.1";
+    cfg.host = host;
     cfg.port = 0;
     cfg.csp = "default-src 'none'";
     cfg.handler = handler;
@@ -153,6 +154,16 @@ static int server_up(void **state)
     return 0;
 }
 
+static int server_up(void **state)
+{
+    return server_up_on(state, "127.0.0.1");
+}
+
+static int server_up_any(void **state)
+{
+    return server_up_on(state, NULL);
+}
+
 static int server_down(void **state)
 {
     struct fixture *f = *state;
@@ -164,19 +175,59 @@ static int server_down(void **state)
     return 0;
 }
 
-static int connect_to(int port)
+/*
+ * Returns 1 when this machine has the IPv6 loopback (::1). When it has
+ * not, says so; under PART5_REQUIRE_ALL=1 that fails the test.
+ */
+static int have_ipv6_loopback(void)
 {
-    struct sockaddr_in sin;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in6 sin6;
+    const char *all = getenv("PART5_REQUIRE_ALL");
+    int fd = socket(AF_INET6, SOCK_STREAM, 0), ok;
+
+    memset(&sin6, 0, sizeof(sin6));
+    sin6.sin6_family = AF_INET6;
+    sin6.sin6_addr = in6addr_loopback;
+    ok = fd >= 0 && bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (ok)
+        return 1;
+    fprintf(stderr, "NOT TESTED: this machine has no IPv6 loopback (::1)\n");
+    if (all != NULL && strcmp(all, "1") == 0)
+        fail_msg("PART5_REQUIRE_ALL=1: the IPv6 test must run");
+    return 0;
+}
+
+/* A connection to port on the loopback address of family. */
+static int connect_loopback(int family, int port)
+{
+    struct sockaddr_storage ss;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    socklen_t len = sizeof(*sin);
+    int fd = socket(family, SOCK_STREAM, 0);
     struct timeval tv = {.tv_sec = 5};
 
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    memset(&ss, 0, sizeof(ss));
+    if (family == AF_INET6) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        sin6->sin6_addr = in6addr_loopback;
+        len = sizeof(*sin6);
+    } else {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    assert_int_equal(connect(fd, (struct sockaddr *)&ss, len), 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     return fd;
+}
+
+static int connect_to(int port)
+{
+    return connect_loopback(AF_INET, port);
 }
 
 /* Sends req on fd and reads one response (headers + Content-Length). */
@@ -331,6 +382,41 @@ static void test_http_drain_finishes_in_flight(void **state)
     close(fd2);
 }
 
+/*
+ * With no host, the server listens on every address, IPv6 and IPv4: one
+ * socket on :: with IPV6_V6ONLY off (IPv4 alone on a host without IPv6).
+ */
+static void test_http_default_host_is_dual_stack(void **state)
+{
+    struct fixture *f = *state;
+    char resp[2048];
+    int fd;
+
+    fd = connect_to(http_port(f->srv));
+    exchange(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", resp, sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 200 OK\r\n"));
+    close(fd);
+    if (!have_ipv6_loopback())
+        skip();
+    fd = connect_loopback(AF_INET6, http_port(f->srv));
+    exchange(fd, "GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n", resp, sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 200 OK\r\n"));
+    close(fd);
+}
+
+/* HOST=:: given by hand is every address too, not IPv6 alone. */
+static void test_http_host_v6_any_is_dual_stack(void **state)
+{
+    void *st = NULL;
+
+    (void)state;
+    if (!have_ipv6_loopback())
+        skip();
+    server_up_on(&st, "::");
+    test_http_default_host_is_dual_stack(&st);
+    server_down(&st);
+}
+
 static void test_http_probe(void **state)
 {
     struct fixture *f = *state;
@@ -380,6 +466,9 @@ int main(void)
                                         server_down),
         cmocka_unit_test_setup_teardown(test_http_drain_finishes_in_flight,
                                         server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_http_default_host_is_dual_stack,
+                                        server_up_any, server_down),
+        cmocka_unit_test(test_http_host_v6_any_is_dual_stack),
         cmocka_unit_test_setup_teardown(test_http_probe, server_up,
                                         server_down),
         cmocka_unit_test(test_http_probe_nobody_listening),
