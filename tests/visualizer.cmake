@@ -18,7 +18,10 @@ part5_fuzz_target(fuzz_docker_model fuzz/fuzz_docker_model.c part5_common
 if(TARGET fuzz_docker_model)
     target_sources(fuzz_docker_model PRIVATE
         ${PROJECT_SOURCE_DIR}/visualizer/jscan.c
-        ${PROJECT_SOURCE_DIR}/visualizer/docker_model.c)
+        ${PROJECT_SOURCE_DIR}/visualizer/docker_arena.c
+        ${PROJECT_SOURCE_DIR}/visualizer/docker_fields.c
+        ${PROJECT_SOURCE_DIR}/visualizer/docker_errmsg.c
+        ${PROJECT_SOURCE_DIR}/visualizer/docker_json.c)
     target_include_directories(fuzz_docker_model PRIVATE
         ${PROJECT_SOURCE_DIR}/visualizer)
     target_compile_definitions(fuzz_docker_model PRIVATE _GNU_SOURCE)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv1a.h"
 #include "util.h"
 
 /* The page, compiled in by part5_embed() (generated visualizer_assets.c). */
@@ -210,14 +211,8 @@ static void viz_on_engine_change(void *arg)
 /* 64-bit FNV-1a of an asset, as its ETag. */
 static void viz_etag(struct viz_asset *a)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    size_t i;
-
-    for (i = 0; i < *a->len; i++) {
-        h ^= a->data[i];
-        h *= 0x100000001b3ULL;
-    }
-    snprintf(a->etag, sizeof(a->etag), "\"%016llx\"", (unsigned long long)h);
+    snprintf(a->etag, sizeof(a->etag), "\"%016llx\"",
+             (unsigned long long)fnv1a64(a->data, *a->len));
 }
 
 static enum MHD_Result viz_send_asset(struct http_req *req, enum viz_route r)
