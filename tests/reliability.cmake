@@ -85,3 +85,12 @@ endif()
 part5_py_test(reliability_security_headers
     reliability/test_security_headers.py
     LABELS "integration;reliability" TIMEOUT 120)
+
+# The visualizer's fixes of issue 11 (items 6, 7, 9): never group 0, the
+# refused event streams rate-limited in the log, password hashes made by
+# htpasswd -B and mkpasswd. A test double or no engine; needs root.
+part5_py_test(reliability_visualizer_hardening
+    reliability/test_visualizer_hardening.py
+    LABELS "integration;reliability" TIMEOUT 180)
+set_tests_properties(reliability_visualizer_hardening PROPERTIES
+    SKIP_RETURN_CODE 77)
