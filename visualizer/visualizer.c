@@ -282,6 +282,40 @@ static enum MHD_Result viz_redirect(struct visualizer *v, struct http_req *req)
     return ret;
 }
 
+/*
+ * A period of refused event streams is over: their count goes to the log,
+ * and the next period starts if there were any; else the next refusal is
+ * logged at once.
+ */
+static void viz_on_refused_log(uv_timer_t *t)
+{
+    struct visualizer *v = t->data;
+
+    if (v->refused_quiet == 0)
+        return;
+    log_warnx("event streams: %u more refused in the last %d s, %u open "
+              "(the VISUALIZER_MAX_CLIENTS cap)",
+              v->refused_quiet, VIZ_REFUSED_LOG_MS / 1000,
+              sse_hub_clients(v->hub));
+    v->refused_quiet = 0;
+    uv_timer_start(&v->refused_log, viz_on_refused_log, VIZ_REFUSED_LOG_MS, 0);
+}
+
+/*
+ * A stream refused at the cap. A crowd of pages, or anyone with curl, can
+ * make thousands: the first of a period is logged, the rest counted.
+ */
+static void viz_log_refused(struct visualizer *v)
+{
+    if (uv_is_active((uv_handle_t *)&v->refused_log)) {
+        v->refused_quiet++;
+        return;
+    }
+    log_warnx("event streams: %u open, refusing another",
+              sse_hub_clients(v->hub));
+    uv_timer_start(&v->refused_log, viz_on_refused_log, VIZ_REFUSED_LOG_MS, 0);
+}
+
 /* Basic authentication, when configured. Returns 1 when allowed. */
 static int viz_authorized(struct visualizer *v, struct http_req *req)
 {
@@ -324,8 +358,7 @@ static enum MHD_Result viz_handle(void *cls, struct http_req *req)
             return http_send(req, 200, "text/event-stream; charset=utf-8", "",
                              0, MHD_RESPMEM_PERSISTENT);
         if (sse_hub_full(v->hub)) {
-            log_warnx("event streams: %u open, refusing another",
-                      sse_hub_clients(v->hub));
+            viz_log_refused(v);
             return http_send_error(req, 503);
         }
         return sse_hub_attach(v->hub, req);
@@ -347,6 +380,8 @@ static void viz_on_drained(void *arg)
              (unsigned long long)v->frames);
     http_server_free(v->srv);
     v->srv = NULL;
+    viz_on_refused_log(&v->refused_log); /* the count not yet logged */
+    uv_close((uv_handle_t *)&v->refused_log, NULL);
     sse_hub_free(v->hub);
     v->hub = NULL;
     engine_free(v->engine);
@@ -449,6 +484,8 @@ int visualizer_start(struct visualizer *v,
 
     uv_timer_init(loop, &v->publish);
     v->publish.data = v;
+    uv_timer_init(loop, &v->refused_log);
+    v->refused_log.data = v;
     /* A first picture ("connecting ..."), so /api/state answers at once. */
     viz_render(v);
     engine_start(v->engine);
