@@ -316,16 +316,26 @@ static void viz_log_refused(struct visualizer *v)
     uv_timer_start(&v->refused_log, viz_on_refused_log, VIZ_REFUSED_LOG_MS, 0);
 }
 
-/* Basic authentication, when configured. Returns 1 when allowed. */
+/*
+ * Basic authentication, when configured. Returns 1 when allowed. A hash
+ * that had to be computed (a credential not seen before) is logged at
+ * debug level, with its cost.
+ */
 static int viz_authorized(struct visualizer *v, struct http_req *req)
 {
     char *user, *pass = NULL;
+    uint64_t hashes, t0 = now_ms();
     int ok;
 
     if (v->auth == NULL)
         return 1;
     user = MHD_basic_auth_get_username_password(req->conn, &pass);
+    hashes = auth_hashes(v->auth);
     ok = auth_check(v->auth, user, pass);
+    if (auth_hashes(v->auth) != hashes && user != NULL)
+        log_debug("auth: %s %s (a hash checked in %llu ms)",
+                  ok ? "verified" : "refused", user,
+                  (unsigned long long)(now_ms() - t0));
     if (pass != NULL) {
         explicit_bzero(pass, strlen(pass));
         MHD_free(pass);
@@ -408,6 +418,18 @@ static void viz_on_signal(void *arg, int signum)
     http_server_drain(v->srv, 5000, viz_on_drained, v);
 }
 
+/* Once, at start: plaintext passwords in the credentials file. */
+static void viz_warn_plaintext(struct visualizer *v, const char *path)
+{
+    size_t line, n = auth_plaintext(v->auth, &line);
+
+    if (n > 0)
+        log_warnx("VISUALIZER_AUTH_FILE %s: %zu plaintext password%s (first "
+                  "on line %zu); store hashes instead: htpasswd -B "
+                  "(README, Basic authentication)",
+                  path, n, n > 1 ? "s" : "", line);
+}
+
 int visualizer_start(struct visualizer *v,
                      uv_loop_t *loop,
                      const struct visualizer_config *cfg,
@@ -445,6 +467,7 @@ int visualizer_start(struct visualizer *v,
             snprintf(err, errlen, "VISUALIZER_AUTH_FILE: %s", aerr);
             return -1;
         }
+        viz_warn_plaintext(v, cfg->auth_file);
     }
 
     memset(&ec, 0, sizeof(ec));

@@ -325,6 +325,60 @@ static void test_visualizer_route_auth_hashes(void **state)
 }
 
 /*
+ * A hash runs once per credential: the same good password again is
+ * compared with the one kept, a wrong one or an unknown user costs a hash
+ * each, within the budget; a known credential still gets in when the
+ * budget is spent.
+ */
+static void test_visualizer_route_auth_cache(void **state)
+{
+    struct auth *a;
+    uint64_t h;
+    size_t line;
+    int i;
+
+    (void)state;
+    a = must_auth_fixture("htpasswd-bcrypt");
+    assert_int_equal(auth_plaintext(a, &line), 0);
+    assert_int_equal(line, 0);
+    h = auth_hashes(a);
+    assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    assert_int_equal(auth_hashes(a), h + 1);
+    for (i = 0; i < 10; i++)
+        assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    assert_int_equal(auth_hashes(a), h + 1);
+    assert_int_equal(auth_check(a, "alice", "correct horse!"), 0);
+    assert_int_equal(auth_hashes(a), h + 2);
+    /* An unknown user costs a hash too: its time does not tell. */
+    assert_int_equal(auth_check(a, "mallory", "correct horse"), 0);
+    assert_int_equal(auth_hashes(a), h + 3);
+    assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    assert_int_equal(auth_hashes(a), h + 3);
+
+    /*
+     * Wrong passwords for erin (bcrypt at cost 10, tens of ms a hash):
+     * past AUTH_HASH_BUDGET_MS in a second they are refused unhashed, and
+     * alice, already known, still gets in.
+     */
+    h = auth_hashes(a);
+    for (i = 0; i < 40; i++)
+        assert_int_equal(auth_check(a, "erin", "guess"), 0);
+    assert_true(auth_throttled(a) > 0);
+    assert_true(auth_hashes(a) - h < 40);
+    assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    auth_free(a);
+
+    a = must_auth("# two teachers\nann:$2y$05$0BJPoPD0XsWHFSS.YdJcQ.Xdvt8Nbw"
+                  "uSrtSS06TQzfauaqjL2ixF6\nben:plain\nbo:plain too\n");
+    assert_int_equal(auth_plaintext(a, &line), 2);
+    assert_int_equal(line, 3);
+    assert_int_equal(auth_check(a, "ann", "correct horse"), 1);
+    assert_int_equal(auth_check(a, "ben", "plain"), 1);
+    assert_int_equal(auth_check(a, "bo", "plain"), 0);
+    auth_free(a);
+}
+
+/*
  * Hashes auth.c cannot check are refused with the way to make one it
  * can, never taken for plaintext passwords, and never quoted.
  */
@@ -398,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_visualizer_route_docker_host),
         cmocka_unit_test(test_visualizer_route_auth),
         cmocka_unit_test(test_visualizer_route_auth_hashes),
+        cmocka_unit_test(test_visualizer_route_auth_cache),
         cmocka_unit_test(test_visualizer_route_auth_refused_hashes),
         cmocka_unit_test(test_visualizer_route_frames),
     };
