@@ -273,15 +273,21 @@ static void test_visualizer_route_auth(void **state)
     assert_non_null(strstr(err, path));
 }
 
+/* The path of tests/fixtures/auth/<name>. */
+static void auth_fixture(const char *name, char *path, size_t size)
+{
+    const char *dir = getenv("PART5_FIXTURES");
+
+    snprintf(path, size, "%s/auth/%s", dir ? dir : "tests/fixtures", name);
+}
+
 /* Loads tests/fixtures/auth/<name>, or fails the test. */
 static struct auth *must_auth_fixture(const char *name)
 {
-    const char *dir = getenv("PART5_FIXTURES");
     char path[512], err[256];
     struct auth *a;
 
-    snprintf(path, sizeof(path), "%s/auth/%s", dir ? dir : "tests/fixtures",
-             name);
+    auth_fixture(name, path, sizeof(path));
     a = auth_load(path, err, sizeof(err));
     if (a == NULL)
         fail_msg("%s", err);
@@ -385,14 +391,12 @@ static void test_visualizer_route_auth_cache(void **state)
 static void test_visualizer_route_auth_refused_hashes(void **state)
 {
     static const char *const files[] = {"htpasswd-md5", "htpasswd-sha1"};
-    const char *dir = getenv("PART5_FIXTURES");
     char path[512], err[256];
     size_t i;
 
     (void)state;
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/auth/%s", dir ? dir : "tests/fixtures",
-                 files[i]);
+        auth_fixture(files[i], path, sizeof(path));
         err[0] = '\0';
         assert_null(auth_load(path, err, sizeof(err)));
         if (strstr(err, "line 1") == NULL || strstr(err, "htpasswd -B") == NULL)
