@@ -12,10 +12,10 @@
  *   and folds a length mismatch in without a branch (auth_equal()).
  * - A hash runs once per credential: the password that last matched a
  *   line's hash is kept with the line (good), wiped when replaced. Wrong
- *   passwords are never kept, so each costs a hash; the time hashes may
- *   take is bounded per second (AUTH_HASH_BUDGET_MS), because the server
- *   has one thread and a slow hash (bcrypt at cost 12: about 0.3 s) would
- *   otherwise let anyone stall it.
+ *   passwords are never kept, so each costs a hash; the time hashes that
+ *   did not match may take is bounded per second (AUTH_HASH_BUDGET_MS),
+ *   because the server has one thread and a slow hash (bcrypt at cost 12:
+ *   about 0.3 s) would otherwise let anyone stall it with wrong guesses.
  */
 #include "auth.h"
 
@@ -47,7 +47,7 @@ struct auth {
     const char *dummy;        /* the first hash, for users without a line */
     struct crypt_data *crypt; /* crypt_rn()'s memory; zero between uses */
     uint64_t window_ms;       /* start of the budget's second */
-    uint64_t spent_ms;        /* hashing time in that second */
+    uint64_t wasted_ms;       /* time of hashes that did not match in it */
     uint64_t hashes, throttled;
 };
 
@@ -266,7 +266,7 @@ uint64_t auth_throttled(const struct auth *a)
 /*
  * Hashes password with the setting of hash and compares the result with
  * hash. Returns 1 on a match, 0 otherwise, and 0 unhashed when this
- * second's budget is spent.
+ * second's budget for hashes that did not match is spent.
  */
 static int
 auth_hash_matches(struct auth *a, const char *password, const char *hash)
@@ -277,9 +277,9 @@ auth_hash_matches(struct auth *a, const char *password, const char *hash)
 
     if (t0 - a->window_ms >= 1000) {
         a->window_ms = t0;
-        a->spent_ms = 0;
+        a->wasted_ms = 0;
     }
-    if (a->spent_ms >= AUTH_HASH_BUDGET_MS) {
+    if (a->wasted_ms >= AUTH_HASH_BUDGET_MS) {
         a->throttled++;
         return 0;
     }
@@ -287,7 +287,8 @@ auth_hash_matches(struct auth *a, const char *password, const char *hash)
     ok = out != NULL && auth_equal(out, strlen(out), hash, strlen(hash));
     explicit_bzero(a->crypt, sizeof(*a->crypt));
     a->hashes++;
-    a->spent_ms += now_ms() - t0;
+    if (!ok)
+        a->wasted_ms += now_ms() - t0;
     return ok;
 }
 

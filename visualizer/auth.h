@@ -27,10 +27,12 @@
 #define AUTH_MAX_USERS 256
 
 /*
- * Wall-clock time a second that checking hashes may take on the server's
- * one thread. Past it, a password that is not already known is refused
- * without being hashed, so wrong passwords (which cost a hash each) can
- * slow the server down but not stop it.
+ * Wall-clock time a second that hashes which did not match (wrong
+ * passwords, users without a line) may take on the server's one thread.
+ * Past it, a password that is not already known is refused without being
+ * hashed, so wrong passwords (which cost a hash each) can slow logins
+ * down but not stop the server. Hashes that match do not count: a class
+ * logging in at once is never refused for it.
  */
 #define AUTH_HASH_BUDGET_MS 250
 
