@@ -8,10 +8,10 @@ set -euo pipefail
 what=${1:-all}
 
 BUILD=(build-essential cmake pkg-config libmicrohttpd-dev libhiredis-dev
-       libyaml-dev libyajl-dev libuv1-dev libcmocka-dev)
+       libyaml-dev libyajl-dev libuv1-dev libcmocka-dev libcrypt-dev)
 TEST=(redis-server redis-tools wrk docker.io debootstrap chromium nodejs npm
       python3 clang libclang-rt-14-dev valgrind curl procps iproute2
-      ca-certificates)
+      ca-certificates apache2-utils whois)
 
 case "$what" in
 build) pkgs=("${BUILD[@]}") ;;

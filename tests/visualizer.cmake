@@ -4,18 +4,8 @@
 
 # Engine JSON -> model -> JSON, with replies recorded from a real engine.
 part5_unit_test(docker_model visualizer_core PkgConfig::YAJL)
-# The engine client's reply parser (includes docker_client.c for its
-# statics, so it links the rest of the library without that file's
-# duplicate: the object of visualizer_core is not used).
-add_executable(test_docker_client unit/test_docker_client.c
-    ${PROJECT_SOURCE_DIR}/visualizer/docker_host.c)
-target_link_libraries(test_docker_client PRIVATE PkgConfig::CMOCKA
-    visualizer_model part5_common PkgConfig::UV)
-target_include_directories(test_docker_client PRIVATE
-    ${PROJECT_SOURCE_DIR}/visualizer)
-part5_target(test_docker_client)
-add_test(NAME unit_docker_client COMMAND test_docker_client)
-set_tests_properties(unit_docker_client PROPERTIES LABELS unit TIMEOUT 60)
+# The engine client's reply parser (docker_reply.c, no I/O).
+part5_unit_test(docker_client visualizer_model)
 # Routes, CTX_ROOT, DOCKER_HOST, credentials, frames.
 part5_unit_test(visualizer_route visualizer_core)
 
@@ -28,7 +18,10 @@ part5_fuzz_target(fuzz_docker_model fuzz/fuzz_docker_model.c part5_common
 if(TARGET fuzz_docker_model)
     target_sources(fuzz_docker_model PRIVATE
         ${PROJECT_SOURCE_DIR}/visualizer/jscan.c
-        ${PROJECT_SOURCE_DIR}/visualizer/docker_model.c)
+        ${PROJECT_SOURCE_DIR}/visualizer/docker_arena.c
+        ${PROJECT_SOURCE_DIR}/visualizer/docker_fields.c
+        ${PROJECT_SOURCE_DIR}/visualizer/docker_errmsg.c
+        ${PROJECT_SOURCE_DIR}/visualizer/docker_json.c)
     target_include_directories(fuzz_docker_model PRIVATE
         ${PROJECT_SOURCE_DIR}/visualizer)
     target_compile_definitions(fuzz_docker_model PRIVATE _GNU_SOURCE)

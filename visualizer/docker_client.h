@@ -8,16 +8,17 @@
  * that takes a path, a method or a body, and nothing a browser sends ever
  * reaches it.
  *
- * A small HTTP/1.1 client of our own (docker_client.c): one connection
- * per request ("Connection: close"), bodies with Content-Length, chunked
- * or until close, delivered chunk by chunk as they arrive, so a 5 MB
- * /tasks is never held whole. Everything runs on the loop's thread
- * (libuv's pool only resolves a tcp:// host name). libcurl was measured as
- * the alternative (bench/visualizer/README.md): the same CPU, but about
- * 5 MB more resident memory and 9 MB more image for the protocols it
- * brings and the visualizer does not use; its implementation of this same
- * API is kept as the benchmark's peer (bench/visualizer/
- * docker_client_curl.c).
+ * A small HTTP/1.1 client of our own: one connection per request
+ * ("Connection: close", docker_client.c), bodies with Content-Length,
+ * chunked or until close (the reply parser, docker_reply.c), delivered
+ * chunk by chunk as they arrive, so a 5 MB /tasks is never held whole.
+ * Everything runs on the loop's thread (libuv's pool only resolves a
+ * tcp:// host name). libcurl was measured as the alternative
+ * (bench/visualizer/README.md): no faster (1.16x and 1.22x our CPU per
+ * fetch), 7.3 to 7.9 MiB more resident memory and 9.3 to 10 MB more image
+ * for the protocols it brings and the visualizer does not use; its
+ * implementation of this same API is kept as the benchmark's peer
+ * (bench/visualizer/docker_client_curl.c).
  */
 #ifndef PART5_DOCKER_CLIENT_H
 #define PART5_DOCKER_CLIENT_H

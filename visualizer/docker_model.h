@@ -15,6 +15,11 @@
  *
  * docker_model_json() renders the model with yajl_gen, so escaping is
  * right by construction, whatever the engine's strings contain.
+ *
+ * One file a concern: docker_arena.c (lists, the arena, interning),
+ * docker_fields.c (the whitelists, the records into items, the parsers),
+ * docker_errmsg.c (an engine error's message), docker_json.c (the
+ * renderer).
  */
 #ifndef PART5_DOCKER_MODEL_H
 #define PART5_DOCKER_MODEL_H

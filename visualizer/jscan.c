@@ -528,6 +528,18 @@ size_t jscan_len(const struct jscan_record *rec, int id)
     return rec->len[id];
 }
 
+void jscan_copy(const struct jscan_record *rec, int id, char *dst, size_t size)
+{
+    const char *v = jscan_str(rec, id);
+    size_t n;
+
+    if (v == NULL || size == 0)
+        return;
+    n = jscan_utf8_cut(v, jscan_len(rec, id), size - 1);
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+}
+
 int jscan_int(const struct jscan_record *rec, int id, long long *out)
 {
     const char *v = jscan_str(rec, id);

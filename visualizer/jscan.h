@@ -104,6 +104,13 @@ size_t jscan_skipped(const struct jscan *s);
 const char *jscan_str(const struct jscan_record *rec, int id);
 size_t jscan_len(const struct jscan_record *rec, int id);
 
+/*
+ * Copies the string of a field into dst (size bytes), cut to fit on a
+ * UTF-8 boundary and NUL-terminated; dst is left as it was when the
+ * field is absent.
+ */
+void jscan_copy(const struct jscan_record *rec, int id, char *dst, size_t size);
+
 /* A NUMBER field as an integer in *out (fractions cut). Returns 0 or -1. */
 int jscan_int(const struct jscan_record *rec, int id, long long *out);
 

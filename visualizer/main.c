@@ -100,7 +100,8 @@ static int healthcheck(void)
  * host) is only known on the node. Switch for good to the unprivileged
  * user "visualizer" (10002 in the image; nobody, 65534, when there is no
  * such user) with the socket's group as its only group: enough to read the
- * engine's API, nothing more. No capability survives, no-new-privileges is
+ * engine's API, nothing more. Never group 0: a root:root socket stops the
+ * start with the way to fix it. No capability survives, no-new-privileges is
  * set (privdrop.h). Started as another user, only no-new-privileges is
  * set. Called once the auth file is read and the port bound.
  */
@@ -111,7 +112,7 @@ static void drop_root(void)
     struct stat st;
     char err[256];
     uid_t uid = 65534;
-    gid_t gid = 65534;
+    gid_t gid = 65534, socket_gid = 65534;
 
     if (geteuid() != 0) {
         if (privdrop_harden(err, sizeof(err)) != 0)
@@ -127,11 +128,23 @@ static void drop_root(void)
     if (docker_endpoint_parse(cfg.docker_host, &ep, err, sizeof(err)) != 0)
         fatalx("%s", err);
     if (ep.is_unix && stat(ep.path, &st) == 0)
-        gid = st.st_gid;
+        gid = socket_gid = st.st_gid;
     else if (ep.is_unix)
         log_warn("cannot read the group of the Docker socket %s (is it "
                  "mounted? -v /var/run/docker.sock:/var/run/docker.sock)",
                  ep.path);
+    /* Group 0 opens whatever root's group may read or write: never. */
+    if (socket_gid == 0)
+        fatalx("the Docker socket %s belongs to group 0 (root): refusing to "
+               "run in group root. Give the socket a group of its own on "
+               "the host: dockerd --group docker (the default of Debian's "
+               "and Docker's packages), or chgrp docker %s. To run in group "
+               "0 all the same, start the container in it yourself "
+               "(--user 10002:0)",
+               ep.path, ep.path);
+    if (gid == 0)
+        fatalx("user visualizer has group 0 in /etc/passwd: refusing to run "
+               "in group root");
     if (privdrop_to(uid, gid, &rep, err, sizeof(err)) != 0)
         fatalx("cannot drop root: %s", err);
     log_info("running as uid %u, gid %u%s", (unsigned)uid, (unsigned)gid,

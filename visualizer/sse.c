@@ -2,12 +2,34 @@
 /*
  * sse.c: the event-stream hub. See sse.h.
  *
- * Each client is shared by two owners with different lifetimes: the
- * request (http_req, which ends when libmicrohttpd completes it) and the
- * response (whose content reader libmicrohttpd may call until it destroys
- * the response). The client counts both and is freed when both let go;
- * the request's end also takes it off the hub's list, so the hub never
- * resumes a connection that is gone.
+ * Who frees what:
+ * - A frame is reference-counted. The hub holds one reference (its
+ *   current frame), each client one for the frame it is sending and one
+ *   for the frame queued after it, each GET /api/state response one
+ *   (visualizer.c). The last sse_frame_unref() frees it.
+ * - A client has two owners with different lifetimes: the request (its
+ *   http_req's data_free, sse_on_request_done(), runs when libmicrohttpd
+ *   completes the request) and the response (its free callback,
+ *   sse_on_response_free(), runs when libmicrohttpd destroys the
+ *   response, and libmicrohttpd may call the content reader until then).
+ *   refs counts both; the last to let go frees the client. The request's
+ *   end also takes the client off the hub's list, so the hub never
+ *   resumes a connection that is gone, and sets req to NULL, so the
+ *   reader ends the stream.
+ * - The hub owns no client: its list borrows them. sse_hub_free() unlinks
+ *   those left (their two owners still free them) and frees the hub once
+ *   libuv has closed its timer.
+ *
+ * When a callback may free its caller:
+ * - A client is freed only from libmicrohttpd's callbacks, which run
+ *   inside MHD_run() (http.c), never under a hub function: what the hub
+ *   calls on a connection (http_resume(), which only schedules the resume
+ *   for the next loop iteration; shutdown() on its socket) calls nothing
+ *   back. So a walk over the hub's clients never meets a freed one; the
+ *   walks that end streams still read the next client first.
+ * - sse_read(), the content reader, runs inside MHD_run() for its own
+ *   connection: it may suspend that connection, never free its client or
+ *   touch another.
  */
 #include "sse.h"
 
@@ -15,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "log.h"
@@ -31,17 +54,17 @@ struct sse_client {
     struct sse_frame *next;  /* the newest frame, to send after frame */
     const char *extra;       /* retry advice or keepalive, static */
     size_t extra_len, extra_off;
-    int refs;              /* request + response */
-    int ending;            /* end the stream at the next call */
-    uint64_t last_sent_ms; /* for keepalives */
-    struct sse_client *prev, *nextc;
+    int refs;                    /* request + response */
+    int ending;                  /* end the stream at the next call */
+    uint64_t last_sent_ms;       /* for keepalives */
+    LIST_ENTRY(sse_client) link; /* in the hub's clients while c->hub */
 };
 
 struct sse_hub {
     uv_loop_t *loop;
     struct sse_hub_config cfg;
     struct sse_frame *current;
-    struct sse_client *clients;
+    LIST_HEAD(, sse_client) clients; /* borrowed; see the rules above */
     unsigned nclients;
     int closing;
     uint64_t dropped;
@@ -107,13 +130,7 @@ static void sse_client_unlink(struct sse_client *c)
 
     if (hub == NULL)
         return;
-    if (c->prev != NULL)
-        c->prev->nextc = c->nextc;
-    else
-        hub->clients = c->nextc;
-    if (c->nextc != NULL)
-        c->nextc->prev = c->prev;
-    c->prev = c->nextc = NULL;
+    LIST_REMOVE(c, link);
     hub->nclients--;
     c->hub = NULL;
 }
@@ -249,8 +266,8 @@ static void sse_sweep(struct sse_hub *hub)
 {
     struct sse_client *c, *next;
 
-    for (c = hub->clients; c != NULL; c = next) {
-        next = c->nextc;
+    for (c = LIST_FIRST(&hub->clients); c != NULL; c = next) {
+        next = LIST_NEXT(c, link);
         if (!c->ending && c->req != NULL && c->req->suspended &&
             sse_peer_gone(c)) {
             c->ending = 1;
@@ -270,8 +287,8 @@ static void sse_on_timer(uv_timer_t *t)
     uint64_t now = now_ms();
 
     sse_sweep(hub);
-    for (c = hub->clients; c != NULL; c = next) {
-        next = c->nextc;
+    for (c = LIST_FIRST(&hub->clients); c != NULL; c = next) {
+        next = LIST_NEXT(c, link);
         if (c->ending)
             continue;
         if (c->frame != NULL && c->frame->superseded_ms != 0 &&
@@ -298,6 +315,7 @@ struct sse_hub *sse_hub_new(uv_loop_t *loop, const struct sse_hub_config *cfg)
 
     hub->loop = loop;
     hub->cfg = *cfg;
+    LIST_INIT(&hub->clients);
     hub->retry_len = (size_t)snprintf(hub->retry, sizeof(hub->retry),
                                       "retry: %u\n\n", cfg->retry_ms);
     uv_timer_init(loop, &hub->timer);
@@ -321,7 +339,7 @@ void sse_hub_free(struct sse_hub *hub)
     if (hub == NULL)
         return;
     /* Clients still listed lose their hub; their owners free them. */
-    while ((c = hub->clients) != NULL)
+    while ((c = LIST_FIRST(&hub->clients)) != NULL)
         sse_client_unlink(c);
     uv_close((uv_handle_t *)&hub->timer, sse_on_hub_closed);
 }
@@ -342,7 +360,7 @@ int sse_hub_full(struct sse_hub *hub)
         return 0;
     /* At the cap: first let go of the streams whose pages are gone. */
     sse_sweep(hub);
-    for (c = hub->clients; c != NULL; c = c->nextc)
+    LIST_FOREACH(c, &hub->clients, link)
         open += !c->ending;
     return open >= hub->cfg.max_clients;
 }
@@ -371,10 +389,7 @@ enum MHD_Result sse_hub_attach(struct sse_hub *hub, struct http_req *req)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     /* Reverse proxies (nginx) must not buffer the stream. */
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-    c->nextc = hub->clients;
-    if (hub->clients != NULL)
-        hub->clients->prev = c;
-    hub->clients = c;
+    LIST_INSERT_HEAD(&hub->clients, c, link);
     hub->nclients++;
     req->data = c;
     req->data_free = sse_on_request_done;
@@ -393,7 +408,7 @@ void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f)
         sse_frame_unref(hub->current);
     }
     hub->current = f;
-    for (c = hub->clients; c != NULL; c = c->nextc) {
+    LIST_FOREACH(c, &hub->clients, link) {
         if (c->frame == NULL) {
             c->frame = sse_frame_ref(f);
             c->off = 0;
@@ -417,7 +432,7 @@ void sse_hub_close(struct sse_hub *hub)
 
     hub->closing = 1;
     uv_timer_stop(&hub->timer);
-    for (c = hub->clients; c != NULL; c = c->nextc) {
+    LIST_FOREACH(c, &hub->clients, link) {
         c->ending = 1;
         sse_wake(c);
     }

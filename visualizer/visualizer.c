@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv1a.h"
 #include "util.h"
 
 /* The page, compiled in by part5_embed() (generated visualizer_assets.c). */
@@ -210,14 +211,8 @@ static void viz_on_engine_change(void *arg)
 /* 64-bit FNV-1a of an asset, as its ETag. */
 static void viz_etag(struct viz_asset *a)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    size_t i;
-
-    for (i = 0; i < *a->len; i++) {
-        h ^= a->data[i];
-        h *= 0x100000001b3ULL;
-    }
-    snprintf(a->etag, sizeof(a->etag), "\"%016llx\"", (unsigned long long)h);
+    snprintf(a->etag, sizeof(a->etag), "\"%016llx\"",
+             (unsigned long long)fnv1a64(a->data, *a->len));
 }
 
 static enum MHD_Result viz_send_asset(struct http_req *req, enum viz_route r)
@@ -287,16 +282,60 @@ static enum MHD_Result viz_redirect(struct visualizer *v, struct http_req *req)
     return ret;
 }
 
-/* Basic authentication, when configured. Returns 1 when allowed. */
+/*
+ * A period of refused event streams is over: their count goes to the log,
+ * and the next period starts if there were any; else the next refusal is
+ * logged at once.
+ */
+static void viz_on_refused_log(uv_timer_t *t)
+{
+    struct visualizer *v = t->data;
+
+    if (v->refused_quiet == 0)
+        return;
+    log_warnx("event streams: %u more refused in the last %d s, %u open "
+              "(the VISUALIZER_MAX_CLIENTS cap)",
+              v->refused_quiet, VIZ_REFUSED_LOG_MS / 1000,
+              sse_hub_clients(v->hub));
+    v->refused_quiet = 0;
+    uv_timer_start(&v->refused_log, viz_on_refused_log, VIZ_REFUSED_LOG_MS, 0);
+}
+
+/*
+ * A stream refused at the cap. A crowd of pages, or anyone with curl, can
+ * make thousands: the first of a period is logged, the rest counted.
+ */
+static void viz_log_refused(struct visualizer *v)
+{
+    if (uv_is_active((uv_handle_t *)&v->refused_log)) {
+        v->refused_quiet++;
+        return;
+    }
+    log_warnx("event streams: %u open, refusing another",
+              sse_hub_clients(v->hub));
+    uv_timer_start(&v->refused_log, viz_on_refused_log, VIZ_REFUSED_LOG_MS, 0);
+}
+
+/*
+ * Basic authentication, when configured. Returns 1 when allowed. A hash
+ * that had to be computed (a credential not seen before) is logged at
+ * debug level, with its cost.
+ */
 static int viz_authorized(struct visualizer *v, struct http_req *req)
 {
     char *user, *pass = NULL;
+    uint64_t hashes, t0 = now_ms();
     int ok;
 
     if (v->auth == NULL)
         return 1;
     user = MHD_basic_auth_get_username_password(req->conn, &pass);
+    hashes = auth_hashes(v->auth);
     ok = auth_check(v->auth, user, pass);
+    if (auth_hashes(v->auth) != hashes && user != NULL)
+        log_debug("auth: %s %s (a hash checked in %llu ms)",
+                  ok ? "verified" : "refused", user,
+                  (unsigned long long)(now_ms() - t0));
     if (pass != NULL) {
         explicit_bzero(pass, strlen(pass));
         MHD_free(pass);
@@ -329,8 +368,7 @@ static enum MHD_Result viz_handle(void *cls, struct http_req *req)
             return http_send(req, 200, "text/event-stream; charset=utf-8", "",
                              0, MHD_RESPMEM_PERSISTENT);
         if (sse_hub_full(v->hub)) {
-            log_warnx("event streams: %u open, refusing another",
-                      sse_hub_clients(v->hub));
+            viz_log_refused(v);
             return http_send_error(req, 503);
         }
         return sse_hub_attach(v->hub, req);
@@ -352,6 +390,8 @@ static void viz_on_drained(void *arg)
              (unsigned long long)v->frames);
     http_server_free(v->srv);
     v->srv = NULL;
+    viz_on_refused_log(&v->refused_log); /* the count not yet logged */
+    uv_close((uv_handle_t *)&v->refused_log, NULL);
     sse_hub_free(v->hub);
     v->hub = NULL;
     engine_free(v->engine);
@@ -376,6 +416,18 @@ static void viz_on_signal(void *arg, int signum)
     uv_timer_stop(&v->publish);
     sse_hub_close(v->hub);
     http_server_drain(v->srv, 5000, viz_on_drained, v);
+}
+
+/* Once, at start: plaintext passwords in the credentials file. */
+static void viz_warn_plaintext(struct visualizer *v, const char *path)
+{
+    size_t line, n = auth_plaintext(v->auth, &line);
+
+    if (n > 0)
+        log_warnx("VISUALIZER_AUTH_FILE %s: %zu plaintext password%s (first "
+                  "on line %zu); store hashes instead: htpasswd -B "
+                  "(README, Basic authentication)",
+                  path, n, n > 1 ? "s" : "", line);
 }
 
 int visualizer_start(struct visualizer *v,
@@ -415,6 +467,7 @@ int visualizer_start(struct visualizer *v,
             snprintf(err, errlen, "VISUALIZER_AUTH_FILE: %s", aerr);
             return -1;
         }
+        viz_warn_plaintext(v, cfg->auth_file);
     }
 
     memset(&ec, 0, sizeof(ec));
@@ -454,6 +507,8 @@ int visualizer_start(struct visualizer *v,
 
     uv_timer_init(loop, &v->publish);
     v->publish.data = v;
+    uv_timer_init(loop, &v->refused_log);
+    v->refused_log.data = v;
     /* A first picture ("connecting ..."), so /api/state answers at once. */
     viz_render(v);
     engine_start(v->engine);

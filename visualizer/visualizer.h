@@ -61,6 +61,12 @@ enum viz_route {
 /* Publish at most this often (the contract: about five a second). */
 #define VIZ_PUBLISH_MIN_MS 200
 
+/*
+ * Event streams refused past VISUALIZER_MAX_CLIENTS: the first is logged,
+ * then one line with their count per this period while refusals go on.
+ */
+#define VIZ_REFUSED_LOG_MS 5000
+
 struct visualizer {
     uv_loop_t *loop;
     struct http_server *srv;
@@ -71,6 +77,8 @@ struct visualizer {
     char root[VIZ_ROOT_SIZE]; /* "/" or "/prefix/" */
     size_t rootlen;
     uv_timer_t publish;
+    uv_timer_t refused_log; /* active: refusals are counted, not logged */
+    unsigned refused_quiet; /* refused since the last line about them */
     uint64_t last_publish_ms;
     uint64_t rendered_generation;
     size_t last_render_len;

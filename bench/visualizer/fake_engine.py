@@ -234,8 +234,13 @@ class FakeEngine:
                                           limit=1 << 20))
             self.server = srv
             # As the engine's socket: the visualizer, started as root,
-            # drops to an unprivileged user with the socket's group.
+            # drops to an unprivileged user with the socket's group, which
+            # must not be root's (it refuses group 0): nogroup, and the
+            # directory's group too.
             os.chmod(self.path, 0o660)
+            if os.geteuid() == 0:
+                os.chown(self.path, -1, 65534)
+                os.chown(os.path.dirname(self.path), -1, 65534)
             ready.set()
             self.loop.run_forever()
         threading.Thread(target=main, daemon=True).start()

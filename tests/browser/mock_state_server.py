@@ -3,7 +3,7 @@
 """A development and test double of the visualizer server, for the page.
 
 It speaks the page's half of docs/visualizer-api.md: the page and its
-assets (read from visualizer/ at every request, so edits show on reload,
+assets (read from visualizer/page/ at every request, so edits show on reload,
 with the same Content-Security-Policy as the real server), api/state,
 api/events (Server-Sent Events) and healthz, all under a CTX_ROOT-like
 prefix. The model is one of fixtures.py, or any JSON file (for instance a
@@ -205,7 +205,7 @@ def main():
     ap.add_argument("--root", default="/", help="path prefix, like CTX_ROOT")
     ap.add_argument("--fixture", default="two-nodes", choices=sorted(fixtures.FIXTURES))
     ap.add_argument("--fixture-file", help="serve this JSON model instead")
-    ap.add_argument("--page-dir", default=os.path.join(here, "..", "..", "visualizer"))
+    ap.add_argument("--page-dir", default=os.path.join(here, "..", "..", "visualizer", "page"))
     ap.add_argument("--keepalive", type=float, default=15.0)
     a = ap.parse_args()
 

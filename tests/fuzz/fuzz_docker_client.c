@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_docker_client.c: libFuzzer target for the engine client's reply
- * parser (the static dc_parse() of visualizer/docker_client.c,
- * reached by including the file, as tests/unit/test_docker_client.c
- * does) and for the engine's error message, docker_error_message().
+ * parser (docker_reply_feed(), visualizer/docker_reply.c) and for the
+ * engine's error message, docker_error_message().
  *
  * Input: the first byte sets the size of the pieces the reply is fed in
  * (the network splits replies anywhere); the rest is the engine's reply:
  * status line, headers, a body framed by Content-Length, chunks or the
  * end of the connection. Beyond memory safety:
- * - dc_parse() answers 0 (more), 1 (complete) or -1 (with a reason),
- *   and once it has answered 1 or -1 it is not fed again;
+ * - docker_reply_feed() answers 0 (more), 1 (complete) or -1 (with a
+ *   reason), and once it has answered 1 or -1 it is not fed again;
  * - a status, once read, is 200-599; only a 200's body reaches the
  *   owner, never more bytes than were fed;
  * - the message made from an error body fits its buffer, and the model
@@ -25,7 +24,8 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
-#include "docker_client.c"
+#include "docker_model.h"
+#include "docker_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,8 +78,7 @@ static void fuzz_message(const char *body, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct docker_client c;
-    struct docker_req r;
+    struct docker_reply r;
     struct fuzz_sink sink = {0};
     const char *why = NULL;
     size_t step, off, n;
@@ -90,22 +89,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     step = data[0] == 0 ? size : data[0];
     data++;
     size--;
-    memset(&c, 0, sizeof(c));
-    memset(&r, 0, sizeof(r));
-    r.c = &c;
-    r.what = DOCKER_GET_TASKS;
-    r.ops.on_data = fuzz_sink_data;
-    r.arg = &sink;
-    buf_init(&r.head);
+    docker_reply_init(&r, fuzz_sink_data, &sink);
     for (off = 0; off < size && rc == 0; off += n) {
         n = size - off < step ? size - off : step;
-        rc = dc_parse(&r, (const char *)data + off, n, &why);
+        rc = docker_reply_feed(&r, (const char *)data + off, n, &why);
         if (rc < -1 || rc > 1)
             abort();
     }
     if (rc == -1 && why == NULL)
         abort(); /* every refusal says why */
-    if (r.state != DC_HEAD && (r.status < 200 || r.status > 599))
+    if (r.state != DOCKER_REPLY_HEAD && (r.status < 200 || r.status > 599))
         abort();
     if (sink.bytes > size || (sink.bytes > 0 && r.status != 200))
         abort();
@@ -114,6 +107,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_message(r.errbody, r.errlen);
     /* The same bytes as a whole error body, as the engine may send. */
     fuzz_message((const char *)data, size);
-    buf_free(&r.head);
+    docker_reply_free(&r);
     return 0;
 }

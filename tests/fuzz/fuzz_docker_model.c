@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_docker_model.c: libFuzzer target for the engine JSON parsers and
- * the model rendering (visualizer jscan.c, docker_model.c).
+ * the model rendering (visualizer jscan.c, docker_fields.c,
+ * docker_arena.c, docker_json.c).
  *
  * Input: the first byte picks the reply kind, the second where to split
  * the rest into two chunks (the parsers are fed as the network delivers);

@@ -4,7 +4,8 @@ engine's, the base of the tests' recording proxy and fake engine.
 
 It makes the socket as the engine's is (owner and group may read and
 write: the visualizer, started as root by the tests, drops to nobody with
-the socket's group), records request lines, keeps track of the open
+the socket's group; that group is SOCKET_GID, never root's, which the
+visualizer refuses), records request lines, keeps track of the open
 connections, and can go away (stop: the socket and every connection
 closed, as when dockerd stops) and come back at the same path (start).
 A subclass handles each accepted connection in serve(conn), in its own
@@ -14,6 +15,11 @@ thread.
 import os
 import socket
 import threading
+
+# The group of the tests' engine sockets, and of the directory the caller
+# made for one: nogroup, the same number on every Debian machine. Not 0:
+# the visualizer will not run in group root (issue 11).
+SOCKET_GID = 65534
 
 
 class UnixServer:
@@ -32,6 +38,9 @@ class UnixServer:
         self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.lsock.bind(self.path)
         os.chmod(self.path, 0o660)
+        if os.geteuid() == 0:
+            os.chown(self.path, -1, SOCKET_GID)
+            os.chown(os.path.dirname(self.path), -1, SOCKET_GID)
         self.lsock.listen(64)
         self.running = True
         threading.Thread(target=self._accept, args=(self.lsock,),

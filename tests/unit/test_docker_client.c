@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_docker_client.c: the engine client's reply parser (the static
- * dc_parse() of visualizer/docker_client.c, reached by including
- * the file, as libssh's torture tests do): framing by Content-Length, by
- * chunked coding and by close, fed in every split, and the replies it
- * must refuse.
+ * test_docker_client.c: the engine client's reply parser
+ * (visualizer/docker_reply.c, docker_reply_feed()): framing by
+ * Content-Length, by chunked coding and by close, fed in every split, and
+ * the replies it must refuse.
  */
 /* cmocka.h needs these first; clang-format would sort it before them. */
 /* clang-format off */
@@ -14,7 +13,10 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include "docker_client.c"
+#include <string.h>
+
+#include "docker_reply.h"
+#include "util.h"
 
 /* What the owner received. */
 struct sink {
@@ -32,64 +34,55 @@ static int sink_data(void *arg, const char *data, size_t len)
     return 0;
 }
 
-/* A request as docker_client_get() would set it up, without I/O. */
-static void
-req_init(struct docker_req *r, struct docker_client *c, struct sink *s)
+/* A reply as docker_client_get() would set it up, without I/O. */
+static void req_init(struct docker_reply *r, struct sink *s)
 {
-    memset(c, 0, sizeof(*c));
-    memset(r, 0, sizeof(*r));
     memset(s, 0, sizeof(*s));
     s->refuse_after = -1;
     buf_init(&s->body);
-    r->c = c;
-    r->what = DOCKER_GET_TASKS;
-    r->ops.on_data = sink_data;
-    r->arg = s;
-    buf_init(&r->head);
+    docker_reply_init(r, sink_data, s);
 }
 
 /*
- * Feeds reply in pieces of step bytes. Returns dc_parse()'s last result;
- * the body lands in s.
+ * Feeds reply in pieces of step bytes. Returns docker_reply_feed()'s last
+ * result; the body lands in s.
  */
 static int feed(const char *reply,
                 size_t step,
-                struct docker_req *r,
-                struct docker_client *c,
+                struct docker_reply *r,
                 struct sink *s,
                 const char **why)
 {
     size_t len = strlen(reply), off, n;
     int rc = 0;
 
-    req_init(r, c, s);
+    req_init(r, s);
     *why = NULL;
     for (off = 0; off < len && rc == 0; off += n) {
         n = len - off < step ? len - off : step;
-        rc = dc_parse(r, reply + off, n, why);
+        rc = docker_reply_feed(r, reply + off, n, why);
     }
     return rc;
 }
 
-static void req_free(struct docker_req *r, struct sink *s)
+static void req_free(struct docker_reply *r, struct sink *s)
 {
-    buf_free(&r->head);
+    docker_reply_free(r);
     buf_free(&s->body);
 }
 
 static void must_parse(const char *reply, long status, const char *body)
 {
-    struct docker_client c;
-    struct docker_req r;
+    struct docker_reply r;
     struct sink s;
     const char *why;
     size_t step;
 
     for (step = 1; step <= strlen(reply); step++) {
-        int rc = feed(reply, step, &r, &c, &s, &why);
+        int rc = feed(reply, step, &r, &s, &why);
 
         if (rc != 1)
-            fail_msg("step %zu: dc_parse returned %d (%s)", step, rc,
+            fail_msg("step %zu: docker_reply_feed returned %d (%s)", step, rc,
                      why ? why : "");
         assert_int_equal(r.status, status);
         if (status == 200) {
@@ -137,22 +130,20 @@ static void test_docker_client_chunked(void **state)
 /* A body framed by the end of the connection reads on until EOF. */
 static void test_docker_client_until_close(void **state)
 {
-    struct docker_client c;
-    struct docker_req r;
+    struct docker_reply r;
     struct sink s;
     const char *why;
 
     (void)state;
     assert_int_equal(
-        feed("HTTP/1.1 200 OK\r\n\r\npart one, part two", 3, &r, &c, &s, &why),
-        0);
-    assert_int_equal(r.state, DC_BODY_CLOSE);
+        feed("HTTP/1.1 200 OK\r\n\r\npart one, part two", 3, &r, &s, &why), 0);
+    assert_int_equal(r.state, DOCKER_REPLY_BODY_CLOSE);
     assert_int_equal(s.body.len, strlen("part one, part two"));
     req_free(&r, &s);
     /* The event stream: chunks that never end. */
     assert_int_equal(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
                           "\r\n3\r\n{}\n\r\n3\r\n{}\n\r\n",
-                          1, &r, &c, &s, &why),
+                          1, &r, &s, &why),
                      0);
     assert_string_equal(s.body.data, "{}\n{}\n");
     req_free(&r, &s);
@@ -160,12 +151,11 @@ static void test_docker_client_until_close(void **state)
 
 static void must_refuse(const char *reply, const char *reason)
 {
-    struct docker_client c;
-    struct docker_req r;
+    struct docker_reply r;
     struct sink s;
     const char *why;
 
-    assert_int_equal(feed(reply, 7, &r, &c, &s, &why), -1);
+    assert_int_equal(feed(reply, 7, &r, &s, &why), -1);
     assert_non_null(why);
     if (strstr(why, reason) == NULL)
         fail_msg("\"%s\" refused for \"%s\", expected \"%s\"", reply, why,
@@ -176,8 +166,7 @@ static void must_refuse(const char *reply, const char *reason)
 static void test_docker_client_malformed(void **state)
 {
     struct buf big = BUF_INIT;
-    struct docker_client c;
-    struct docker_req r;
+    struct docker_reply r;
     struct sink s;
     const char *why;
     int i;
@@ -207,10 +196,11 @@ static void test_docker_client_malformed(void **state)
     buf_free(&big);
 
     /* The owner refuses the body: no reason, the refusal is the owner's. */
-    req_init(&r, &c, &s);
+    req_init(&r, &s);
     s.refuse_after = 3;
     assert_int_equal(
-        dc_parse(&r, "HTTP/1.1 200 OK\r\n\r\n0123456789", 29, &why), -1);
+        docker_reply_feed(&r, "HTTP/1.1 200 OK\r\n\r\n0123456789", 29, &why),
+        -1);
     assert_int_equal(r.aborted, 1);
     assert_null(why);
     req_free(&r, &s);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_docker_model.c: engine JSON -> model -> JSON (visualizer
- * jscan.c and docker_model.c), with replies recorded from a real engine
- * (tests/fixtures/docker/, see its README) and hand-made odd ones.
+ * jscan.c, docker_fields.c, docker_arena.c and docker_json.c), with
+ * replies recorded from a real engine (tests/fixtures/docker/, see its
+ * README) and hand-made odd ones.
  *
  * The rendered model is read back with yajl's tree parser, so every check
  * is on the JSON a page receives.

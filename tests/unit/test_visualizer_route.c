@@ -273,6 +273,143 @@ static void test_visualizer_route_auth(void **state)
     assert_non_null(strstr(err, path));
 }
 
+/* The path of tests/fixtures/auth/<name>. */
+static void auth_fixture(const char *name, char *path, size_t size)
+{
+    const char *dir = getenv("PART5_FIXTURES");
+
+    snprintf(path, size, "%s/auth/%s", dir ? dir : "tests/fixtures", name);
+}
+
+/* Loads tests/fixtures/auth/<name>, or fails the test. */
+static struct auth *must_auth_fixture(const char *name)
+{
+    char path[512], err[256];
+    struct auth *a;
+
+    auth_fixture(name, path, sizeof(path));
+    a = auth_load(path, err, sizeof(err));
+    if (a == NULL)
+        fail_msg("%s", err);
+    return a;
+}
+
+/*
+ * The lines of Apache's htpasswd -B and of mkpasswd (tests/fixtures/auth/
+ * README.md): each user gets in with the password, never with the hash.
+ */
+static void test_visualizer_route_auth_hashes(void **state)
+{
+    struct auth *a;
+
+    (void)state;
+    a = must_auth_fixture("htpasswd-bcrypt");
+    assert_int_equal(auth_users(a), 2);
+    assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    assert_int_equal(auth_check(a, "erin", "cost ten"), 1);
+    assert_int_equal(auth_check(a, "alice", "correct horsE"), 0);
+    assert_int_equal(auth_check(a, "alice", "cost ten"), 0);
+    assert_int_equal(auth_check(a, "mallory", "correct horse"), 0);
+    assert_int_equal(
+        auth_check(a, "alice",
+                   "$2y$05$0BJPoPD0XsWHFSS.YdJcQ.Xdvt8NbwuSrtSS06TQzfauaqjL2"
+                   "ixF6"),
+        0);
+    /* Again: the answer does not change once a credential is known. */
+    assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    assert_int_equal(auth_check(a, "alice", "correct horse "), 0);
+    auth_free(a);
+
+    a = must_auth_fixture("mkpasswd-yescrypt");
+    assert_int_equal(auth_check(a, "bob", "battery staple"), 1);
+    assert_int_equal(auth_check(a, "bob", "battery stapler"), 0);
+    auth_free(a);
+    a = must_auth_fixture("mkpasswd-sha512");
+    assert_int_equal(auth_check(a, "carol", "tr0ub4dor&3"), 1);
+    assert_int_equal(auth_check(a, "carol", ""), 0);
+    auth_free(a);
+}
+
+/*
+ * A hash runs once per credential: the same good password again is
+ * compared with the one kept, a wrong one or an unknown user costs a hash
+ * each, within the budget; a known credential still gets in when the
+ * budget is spent.
+ */
+static void test_visualizer_route_auth_cache(void **state)
+{
+    struct auth *a;
+    uint64_t h;
+    size_t line;
+    int i;
+
+    (void)state;
+    a = must_auth_fixture("htpasswd-bcrypt");
+    assert_int_equal(auth_plaintext(a, &line), 0);
+    assert_int_equal(line, 0);
+    h = auth_hashes(a);
+    assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    assert_int_equal(auth_hashes(a), h + 1);
+    for (i = 0; i < 10; i++)
+        assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    assert_int_equal(auth_hashes(a), h + 1);
+    assert_int_equal(auth_check(a, "alice", "correct horse!"), 0);
+    assert_int_equal(auth_hashes(a), h + 2);
+    /* An unknown user costs a hash too: its time does not tell. */
+    assert_int_equal(auth_check(a, "mallory", "correct horse"), 0);
+    assert_int_equal(auth_hashes(a), h + 3);
+    assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    assert_int_equal(auth_hashes(a), h + 3);
+
+    /*
+     * Wrong passwords for erin (bcrypt at cost 10, tens of ms a hash):
+     * past AUTH_HASH_BUDGET_MS in a second they are refused unhashed, and
+     * alice, already known, still gets in.
+     */
+    h = auth_hashes(a);
+    for (i = 0; i < 40; i++)
+        assert_int_equal(auth_check(a, "erin", "guess"), 0);
+    assert_true(auth_throttled(a) > 0);
+    assert_true(auth_hashes(a) - h < 40);
+    assert_int_equal(auth_check(a, "alice", "correct horse"), 1);
+    auth_free(a);
+
+    a = must_auth("# two teachers\nann:$2y$05$0BJPoPD0XsWHFSS.YdJcQ.Xdvt8Nbw"
+                  "uSrtSS06TQzfauaqjL2ixF6\nben:plain\nbo:plain too\n");
+    assert_int_equal(auth_plaintext(a, &line), 2);
+    assert_int_equal(line, 3);
+    assert_int_equal(auth_check(a, "ann", "correct horse"), 1);
+    assert_int_equal(auth_check(a, "ben", "plain"), 1);
+    assert_int_equal(auth_check(a, "bo", "plain"), 0);
+    auth_free(a);
+}
+
+/*
+ * Hashes auth.c cannot check are refused with the way to make one it
+ * can, never taken for plaintext passwords, and never quoted.
+ */
+static void test_visualizer_route_auth_refused_hashes(void **state)
+{
+    static const char *const files[] = {"htpasswd-md5", "htpasswd-sha1"};
+    char path[512], err[256];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        auth_fixture(files[i], path, sizeof(path));
+        err[0] = '\0';
+        assert_null(auth_load(path, err, sizeof(err)));
+        if (strstr(err, "line 1") == NULL || strstr(err, "htpasswd -B") == NULL)
+            fail_msg("%s: \"%s\"", files[i], err);
+        assert_null(strstr(err, "$apr1$0rI6"));
+        assert_null(strstr(err, "EfatjsUq"));
+    }
+    /* A '$' line that is no hash crypt(3) knows is refused as well. */
+    assert_null(auth_parse("dan:$ecret\n", 11, "creds", err, sizeof(err)));
+    assert_non_null(strstr(err, "line 1"));
+    assert_null(strstr(err, "$ecret"));
+}
+
 static struct sse_frame *frame(const char *json, size_t body_off)
 {
     struct buf b = BUF_INIT;
@@ -318,6 +455,9 @@ int main(void)
         cmocka_unit_test(test_visualizer_route_no_passthrough),
         cmocka_unit_test(test_visualizer_route_docker_host),
         cmocka_unit_test(test_visualizer_route_auth),
+        cmocka_unit_test(test_visualizer_route_auth_hashes),
+        cmocka_unit_test(test_visualizer_route_auth_cache),
+        cmocka_unit_test(test_visualizer_route_auth_refused_hashes),
         cmocka_unit_test(test_visualizer_route_frames),
     };
 
