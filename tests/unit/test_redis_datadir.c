@@ -4,6 +4,12 @@
  * (services/redis/datadir.c) on real files: only the directory and Redis'
  * own files change owner, never through a symbolic or hard link. Changing
  * owners needs root: those tests are skipped (and say so) otherwise.
+ *
+ * The program is linked with -Wl,--wrap=mkdirat: __wrap_mkdirat() below
+ * passes every call through, and, when a test arms it, wins the race that
+ * a user who can write in the parent directory would try to win: right
+ * after the real mkdirat() it renames the fresh directory away and plants
+ * a symbolic link to a victim directory under its name.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +26,32 @@
 
 #include "datadir.h"
 #include "util.h"
+
+int __real_mkdirat(int dirfd, const char *name, mode_t mode);
+int __wrap_mkdirat(int dirfd, const char *name, mode_t mode);
+
+/* The race to win in the next mkdirat() of a component called name. */
+static struct {
+    const char *name;   /* the component to swap, NULL: no race */
+    const char *victim; /* what the planted link points to */
+    int won;            /* the swap was made */
+} race;
+
+int __wrap_mkdirat(int dirfd, const char *name, mode_t mode)
+{
+    char moved[256];
+    int rc = __real_mkdirat(dirfd, name, mode);
+
+    if (rc == 0 && race.name != NULL && strcmp(name, race.name) == 0) {
+        snprintf(moved, sizeof(moved), "%s.moved", name);
+        if (renameat(dirfd, name, dirfd, moved) != 0 ||
+            symlinkat(race.victim, dirfd, name) != 0)
+            fail_msg("the race shim could not swap %s", name);
+        race.name = NULL;
+        race.won = 1;
+    }
+    return rc;
+}
 
 /* An owner nobody has, so every change shows. */
 #define TEST_UID 54321
@@ -218,6 +250,113 @@ static void test_redis_datadir_refusals(void **state)
     assert_int_not_equal(st.st_uid, TEST_UID);
 }
 
+/* The mode and owner of a path, not following a symbolic link. */
+static struct stat must_lstat(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0)
+        fail_msg("cannot stat %s", path);
+    return st;
+}
+
+/*
+ * Arms the race on the next mkdirat() of name, with a victim directory
+ * dir/victim of the given mode (root's, as /etc would be).
+ */
+static void
+arm_race(const char *dir, const char *name, mode_t mode, char *victim, size_t n)
+{
+    must_mkdir(dir, "victim", mode);
+    snprintf(victim, n, "%s/victim", dir);
+    race.name = name;
+    race.victim = victim;
+    race.won = 0;
+}
+
+/* Asserts the victim kept its mode and owner, then disarms the race. */
+static void assert_victim_unchanged(const char *victim, mode_t mode)
+{
+    struct stat st = must_lstat(victim);
+
+    assert_true(race.won);
+    if (!S_ISDIR(st.st_mode) || (st.st_mode & 07777) != mode ||
+        st.st_uid != 0 || st.st_gid != 0)
+        fail_msg("the victim %s became %04o %u:%u (it was %04o 0:0)", victim,
+                 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+                 (unsigned)st.st_gid, (unsigned)mode);
+    race.name = NULL;
+}
+
+/*
+ * prepare's walk (datadir_mkdirs under a host root, as hostdirs.c calls
+ * it): the data directory it has just created is swapped for a link to a
+ * victim before its mode and owner are set. The victim must keep both, and
+ * the call must fail with a message that names the path.
+ */
+static void test_redis_datadir_race_last_component(void **state)
+{
+    const char *tmp = *state;
+    char data[1024], victim[1024], err[512];
+    unsigned created;
+    int root, rc;
+
+    skip_unless_root();
+    arm_race(tmp, "data", 0755, victim, sizeof(victim));
+    snprintf(data, sizeof(data), "%s/home/docker/data", tmp);
+    root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root >= 0);
+    rc = datadir_mkdirs(root, data, 0700, TEST_UID, TEST_GID, 0, &created, err,
+                        sizeof(err));
+    close(root);
+    assert_victim_unchanged(victim, 0755);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, data));
+}
+
+/* The same race won on a parent that the walk creates (mode 0755). */
+static void test_redis_datadir_race_parent(void **state)
+{
+    const char *tmp = *state;
+    char data[1024], parent[1024], victim[1024], inside[1100], err[512];
+    unsigned created;
+    int root, rc;
+
+    skip_unless_root();
+    arm_race(tmp, "docker", 0750, victim, sizeof(victim));
+    snprintf(data, sizeof(data), "%s/home/docker/data", tmp);
+    snprintf(parent, sizeof(parent), "%s/home/docker", tmp);
+    root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root >= 0);
+    rc = datadir_mkdirs(root, data, 0700, TEST_UID, TEST_GID, 0, &created, err,
+                        sizeof(err));
+    close(root);
+    assert_victim_unchanged(victim, 0750);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, parent));
+    must_lstat(victim); /* nothing was created through the link either */
+    snprintf(inside, sizeof(inside), "%s/data", victim);
+    assert_int_equal(access(inside, F_OK), -1);
+}
+
+/* The entrypoint's path (datadir_prepare of a missing directory). */
+static void test_redis_datadir_race_entrypoint(void **state)
+{
+    const char *tmp = *state;
+    char data[1024], victim[1024], err[512];
+    struct datadir_report rep;
+    int rc;
+
+    skip_unless_root();
+    arm_race(tmp, "data", 0755, victim, sizeof(victim));
+    snprintf(data, sizeof(data), "%s/data", tmp);
+    rc = datadir_prepare(data, TEST_UID, TEST_GID, &names, &rep, err,
+                         sizeof(err));
+    assert_victim_unchanged(victim, 0755);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, data));
+}
+
 static void test_redis_datadir_system_paths(void **state)
 {
     (void)state;
@@ -241,6 +380,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redis_datadir_refusals, setup_tmp,
                                         teardown_tmp),
         cmocka_unit_test(test_redis_datadir_system_paths),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_race_last_component,
+                                        setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_race_parent,
+                                        setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_race_entrypoint,
+                                        setup_tmp, teardown_tmp),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
