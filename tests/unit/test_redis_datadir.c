@@ -370,6 +370,134 @@ static void test_redis_datadir_system_paths(void **state)
     assert_false(datadir_is_system_path("/var/lib/redis"));
 }
 
+/*
+ * The system trees are refused whole, not only their top directory
+ * (issue 11, item 2), however the path is spelled.
+ */
+static void test_redis_datadir_system_trees(void **state)
+{
+    static const char *const refused[] = {
+        "/etc/ssl",
+        "/etc/ssl/private",
+        "/usr/bin",
+        "/usr/local/redis",
+        "/bin/x",
+        "/sbin/x",
+        "/lib/x86_64-linux-gnu",
+        "/lib64/x",
+        "/libx32/x",
+        "/boot/efi",
+        "/proc/1",
+        "/sys/fs/cgroup",
+        "/dev/shm",
+        "/run/redis",
+        "/run/secrets/x",
+        "/var/run/docker",
+        "/var/lib/docker/volumes/x/_data",
+        "//etc//ssl/",
+        "/tmp/../etc/ssl",
+        "/data/../../usr/bin",
+        "/./usr/./bin",
+    };
+    static const char *const fine[] = {
+        "/data",          "/home/docker/data", "/var/lib/redis",
+        "/tmp/redis",     "/srv/redis",        "/etcx/data",
+        "/usrdata",       "/mnt/disk/redis",   "/tmp/../data",
+        "/home/run/data",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        if (!datadir_is_system_path(refused[i]))
+            fail_msg("%s is not refused", refused[i]);
+    }
+    for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        if (datadir_is_system_path(fine[i]))
+            fail_msg("%s is refused", fine[i]);
+    }
+}
+
+/*
+ * A data directory in a system tree stops the entrypoint before anything
+ * is created or changed; prepare refuses to make one there for Redis.
+ * /run is used because the path does not exist: before the fix it was
+ * created (and given away), so the test removes it whatever happens.
+ */
+static void test_redis_datadir_refuses_system_tree(void **state)
+{
+    char top[256], data[300], err[512], cmd[300];
+    struct datadir_report rep;
+    unsigned created;
+    int rc, rc2, root, existed;
+
+    (void)state;
+    skip_unless_root();
+    snprintf(top, sizeof(top), "/run/test-redis-datadir-%ld", (long)getpid());
+    snprintf(data, sizeof(data), "%s/data", top);
+    rc = datadir_prepare(data, TEST_UID, TEST_GID, &names, &rep, err,
+                         sizeof(err));
+    root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root >= 0);
+    rc2 = datadir_mkdirs(root, data, 0700, TEST_UID, TEST_GID, 0, &created, err,
+                         sizeof(err));
+    close(root);
+    existed = access(top, F_OK) == 0;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+    if (existed && system(cmd) != 0)
+        fail_msg("cannot remove %s", top);
+    assert_false(existed);
+    assert_int_equal(rc, -1);
+    assert_int_equal(rc2, -1);
+    assert_non_null(strstr(err, data));
+    assert_non_null(strstr(err, "/run, a system directory"));
+}
+
+/*
+ * No symbolic link is followed anywhere in the path, not only in its last
+ * component: a link planted in a parent cannot send the chown elsewhere.
+ */
+static void test_redis_datadir_symlink_in_path(void **state)
+{
+    const char *tmp = *state;
+    char victim[1024], link[1024], data[1100], err[512];
+    struct datadir_report rep;
+    unsigned created;
+    int rc, root;
+
+    skip_unless_root();
+    must_mkdir(tmp, "victim", 0755);
+    must_mkdir(tmp, "victim/sub", 0755);
+    snprintf(victim, sizeof(victim), "%s/victim", tmp);
+    snprintf(link, sizeof(link), "%s/link", tmp);
+    assert_int_equal(symlink(victim, link), 0);
+
+    /* An existing directory behind the link: the entrypoint. */
+    snprintf(data, sizeof(data), "%s/sub", link);
+    rc = datadir_prepare(data, TEST_UID, TEST_GID, &names, &rep, err,
+                         sizeof(err));
+    assert_int_equal(owner_of(victim, "sub"), 0);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, link));
+    assert_non_null(strstr(err, "is a symbolic link"));
+
+    /* A missing one: neither the entrypoint nor prepare creates it. */
+    snprintf(data, sizeof(data), "%s/new", link);
+    rc = datadir_prepare(data, TEST_UID, TEST_GID, &names, &rep, err,
+                         sizeof(err));
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, link));
+    root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root >= 0);
+    rc = datadir_mkdirs(root, data, 0700, TEST_UID, TEST_GID, 0, &created, err,
+                        sizeof(err));
+    close(root);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "is a symbolic link"));
+    snprintf(data, sizeof(data), "%s/new", victim);
+    assert_int_equal(access(data, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +508,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redis_datadir_refusals, setup_tmp,
                                         teardown_tmp),
         cmocka_unit_test(test_redis_datadir_system_paths),
+        cmocka_unit_test(test_redis_datadir_system_trees),
+        cmocka_unit_test(test_redis_datadir_refuses_system_tree),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_symlink_in_path,
+                                        setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_redis_datadir_race_last_component,
                                         setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_redis_datadir_race_parent,
