@@ -14,6 +14,15 @@ target_link_options(test_redis_datadir PRIVATE -Wl,--wrap=mkdirat)
 part5_py_test(integration_redis_bootstrap integration/test_redis_bootstrap.py
     LABELS integration TIMEOUT 300)
 
+# The LD_PRELOAD shim that wins prepare's and the entrypoint's mkdirat race
+# for the integration test (integration/race_mkdirat.c). Not sanitized:
+# it is loaded into programs that may or may not be.
+add_library(race_mkdirat MODULE integration/race_mkdirat.c)
+set_target_properties(race_mkdirat PROPERTIES PREFIX "" LIBRARY_OUTPUT_DIRECTORY
+    ${CMAKE_CURRENT_BINARY_DIR})
+target_link_libraries(race_mkdirat PRIVATE ${CMAKE_DL_LIBS})
+part5_warnings(race_mkdirat)
+
 # The fuzz target. With -DPART5_FUZZ=ON (clang) it is a libFuzzer binary,
 # run for a bounded time by fuzz/run.sh. In every other build the same
 # entry point is linked with a small driver that replays the seed corpus,

@@ -158,35 +158,55 @@ static int open_in_root(int root_fd, const char *path, int flags)
 }
 
 /*
+ * Says in what (n bytes) what name in the directory parent is when it
+ * could not be opened as a directory (errno): "a symbolic link (to T)",
+ * "not a directory", or the error. Returns 1 for a symbolic link. errno
+ * is kept.
+ */
+static int what_is(int parent, const char *name, char *what, size_t n)
+{
+    char target[256];
+    struct stat st;
+    ssize_t len;
+    int saved = errno, link = 0;
+
+    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode)) {
+        len = readlinkat(parent, name, target, sizeof(target) - 1);
+        target[len > 0 ? len : 0] = '\0';
+        snprintf(what, n, "a symbolic link (to %s)", target);
+        link = 1;
+    } else if (saved == ENOTDIR) {
+        snprintf(what, n, "not a directory");
+    } else {
+        snprintf(what, n, "unreadable (%s)", strerror(saved));
+    }
+    errno = saved;
+    return link;
+}
+
+/*
  * Says in err why name (shown as shown) in the directory parent could not
- * be opened as a directory, after openat() failed with errno: a symbolic
- * link (with its target), something that is not a directory, or the
- * error itself. errno is kept.
+ * be opened as a directory, after openat() failed. errno is kept.
  */
 static void describe_open_error(
     int parent, const char *name, const char *shown, char *err, size_t errlen)
 {
-    char target[256];
-    struct stat st;
-    ssize_t n;
+    char what[300];
     int saved = errno;
 
-    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISLNK(st.st_mode)) {
-        n = readlinkat(parent, name, target, sizeof(target) - 1);
-        target[n > 0 ? n : 0] = '\0';
+    if (what_is(parent, name, what, sizeof(what)))
         snprintf(err, errlen,
-                 "%s is a symbolic link (to %s), and symbolic links are not "
-                 "followed here: give the real path",
-                 shown, target);
-    } else if (saved == ENOTDIR) {
+                 "%s is %s, and symbolic links are not followed here: give "
+                 "the real path",
+                 shown, what);
+    else if (saved == ENOTDIR)
         snprintf(err, errlen,
                  "%s exists and is not a directory: move it away or choose "
                  "another path",
                  shown);
-    } else {
+    else
         snprintf(err, errlen, "cannot open %s: %s", shown, strerror(saved));
-    }
     errno = saved;
 }
 
@@ -223,6 +243,7 @@ static int create_component(int parent,
                             char *err,
                             size_t errlen)
 {
+    char what[300];
     struct stat st;
     int fd;
 
@@ -234,10 +255,11 @@ static int create_component(int parent,
     }
     fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        describe_open_error(parent, name, shown, err, errlen);
-        snprintf(err + strlen(err), errlen - strlen(err),
-                 "; it was replaced right after it was created: someone "
-                 "else writes in its parent, nothing was changed");
+        what_is(parent, name, what, sizeof(what));
+        snprintf(err, errlen,
+                 "%s was replaced right after it was created, by %s: someone "
+                 "else writes in its parent directory; nothing was changed",
+                 shown, what);
         return -1;
     }
     if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 
-from part5test import (TIME_SCALE, Proc, binary, check, free_port,
+from part5test import (BUILD, TIME_SCALE, Proc, binary, check, free_port,
                        require_root_and_redis, run, step, wait_until)
 
 require_root_and_redis("these tests start redis-bootstrap as root "
@@ -28,6 +28,8 @@ BOOT = binary("redis-bootstrap")
 SOURCE = os.environ.get("PART5_SOURCE", ".")
 FIXTURES = os.path.join(SOURCE, "tests", "fixtures", "compose")
 REDIS = pwd.getpwnam("redis")  # created by Debian's redis-server package
+# The LD_PRELOAD shim that wins the mkdirat race (race_mkdirat.c).
+RACE_SHIM = os.path.join(BUILD, "tests", "race_mkdirat.so")
 
 
 _tmpdirs = []
@@ -374,10 +376,113 @@ def test_not_root():
           f"says what to do: {r.stderr.strip()[-120:]!r}")
 
 
-def prepare(*args):
+def prepare(*args, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
     r = subprocess.run([BOOT, "prepare"] + list(args), capture_output=True,
-                       text=True, timeout=30)
+                       text=True, timeout=30 * TIME_SCALE, env=e)
     return r.returncode, r.stdout, r.stderr
+
+
+def mode_owner(path):
+    st = os.lstat(path)
+    return oct(stat.S_IMODE(st.st_mode)), st.st_uid, st.st_gid
+
+
+def race_env(name, victim):
+    """The environment that makes race_mkdirat.so swap the directory NAME
+    for a link to VICTIM right after mkdirat() creates it."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return {"LD_PRELOAD": RACE_SHIM, "PART5_RACE_NAME": name,
+            "PART5_RACE_VICTIM": victim,
+            # An ASan build wants its runtime first among the libraries.
+            "ASAN_OPTIONS": (asan + ":" if asan else "") +
+            "verify_asan_link_order=0"}
+
+
+def must_not_start(argv, env=None):
+    """Runs the entrypoint, which must stop with exit status 1 before
+    Redis starts; returns its output."""
+    p = Proc(argv, env=env, name="redis-bootstrap")
+    try:
+        rc = p.wait(10 * TIME_SCALE)
+    except subprocess.TimeoutExpired:
+        p.stop()
+        raise AssertionError(f"it started Redis instead:\n{p.output()}")
+    check(rc == 1, f"exit status {rc}")
+    return p.output()
+
+
+def test_mkdirat_race():
+    """Issue 11, item 1: between mkdirat() and the chmod/chown, a user who
+    can write in the parent renames the new directory and plants a link to
+    a victim. Won every time by race_mkdirat.so, on the real program."""
+    tutorial = os.path.join(FIXTURES, "docker-compose.part5-redis.yml")
+    root = tmpdir()
+    victim = os.path.join(root, "victim")
+    os.mkdir(victim, 0o755)
+    before = mode_owner(victim)
+    step("prepare: /home/docker/data becomes a link to /victim (a 0755 "
+         "root directory of the host root) right after it is created")
+    rc, out, err = prepare("-f", tutorial, "--host-root", root,
+                           env=race_env("data", "/victim"))
+    data = os.path.join(root, "home", "docker", "data")
+    check(os.path.islink(data), "the race was won: the link is in place")
+    check(mode_owner(victim) == before, f"the victim is still {before}")
+    lines = [ln for ln in out.splitlines() if ": error: " in ln and
+             "/home/docker/data" in ln]
+    check(rc == 1 and lines, f"exit 1 ({rc}) with an error naming the path: "
+          f"{lines[:1]}")
+
+    step("the entrypoint: a missing --dir swapped the same way")
+    d = tmpdir()
+    victim = os.path.join(d, "victim")
+    os.mkdir(victim, 0o755)
+    before = mode_owner(victim)
+    data = os.path.join(d, "data")
+    out = must_not_start([BOOT, "redis-server", "--port", str(free_port()),
+                          "--bind", "127.0.0.1", "--dir", data],
+                         env=race_env("data", victim))
+    check(os.path.islink(data), "the race was won: the link is in place")
+    check(mode_owner(victim) == before, f"the victim is still {before}")
+    check(data in out and "nothing was changed" in out,
+          "the message names the path")
+
+
+def test_data_dir_guards():
+    """Issue 11, item 2: system trees refused by prefix, and no symbolic
+    link followed in --dir or in a config file's dir."""
+    step("--dir in /run (a system tree): refused, nothing created")
+    top = f"/run/test-redis-bootstrap-{os.getpid()}"
+    _tmpdirs.append(top)
+    out = must_not_start([BOOT, "redis-server", "--port", str(free_port()),
+                          "--dir", top + "/data"])
+    check(not os.path.exists(top), f"{top} was not created")
+    check("in /run, a system directory" in out, "the message says why")
+
+    step("a config file's dir through a symbolic link: refused")
+    d = tmpdir()
+    real = os.path.join(d, "real")
+    os.mkdir(real, 0o755)
+    os.symlink(real, os.path.join(d, "link"))
+    conf = os.path.join(d, "redis.conf")
+    with open(conf, "w") as f:
+        f.write(f"port {free_port()}\nbind 127.0.0.1\n"
+                f'dir "{d}/link/data"\n')
+    out = must_not_start([BOOT, conf])
+    check(not os.path.exists(os.path.join(real, "data")),
+          "nothing was created behind the link")
+    check(f"{d}/link is a symbolic link" in out, "the message names the link")
+
+    step("--dir with a link in an earlier component, to an existing "
+         "directory: refused, its owner unchanged")
+    os.mkdir(os.path.join(real, "data"), 0o755)
+    before = mode_owner(os.path.join(real, "data"))
+    out = must_not_start([BOOT, "redis-server", "--port", str(free_port()),
+                          "--dir", f"{d}/link/data"])
+    check(mode_owner(os.path.join(real, "data")) == before,
+          f"{real}/data is still {before}")
+    check(f"{d}/link is a symbolic link" in out, "the message names the link")
 
 
 def test_prepare_host_root():
@@ -470,4 +575,4 @@ if __name__ == "__main__":
     run([test_root_owned_data_dir_becomes_usable, test_runs_as_redis_user,
          test_appendonly_survives_restart, test_password_from_file,
          test_check_up_down_loading, test_other_conventions, test_not_root,
-         test_prepare_host_root])
+         test_prepare_host_root, test_mkdirat_race, test_data_dir_guards])
