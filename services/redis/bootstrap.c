@@ -20,7 +20,7 @@
 #include "env.h"
 #include "log.h"
 #include "privdrop.h"
-#include "rsargs.h"
+#include "redis_args.h"
 #include "util.h"
 
 #define BOOTSTRAP_ERR_LEN 512
@@ -82,7 +82,7 @@ static char *absolute(const char *path)
  * Logs the command about to run; the value after --requirepass, if a user
  * put one there, is masked.
  */
-static void log_command(const struct rsargs *a)
+static void log_command(const struct redis_args *a)
 {
     struct buf b = BUF_INIT;
     size_t i;
@@ -103,7 +103,7 @@ static void log_command(const struct rsargs *a)
  * Execs the command; returns only on failure, with the exit status a shell
  * would give (127: not found, 126: not executable).
  */
-static int run(const struct rsargs *a)
+static int run(const struct redis_args *a)
 {
     execvp(a->argv[0], a->argv);
     if (errno == ENOENT) {
@@ -123,7 +123,7 @@ static int run(const struct rsargs *a)
 }
 
 /* Reads redis-server's configuration file, when one is given. */
-static int read_config(struct rsargs *a)
+static int read_config(struct redis_args *a)
 {
     const char *path;
     char *text;
@@ -139,7 +139,7 @@ static int read_config(struct rsargs *a)
                   path);
         return -1;
     }
-    rsargs_read_config(a, text, len);
+    redis_args_read_config(a, text, len);
     free(text);
     if (a->file.has_include)
         log_warnx("%s includes other files: their dir and requirepass "
@@ -179,7 +179,7 @@ static void log_datadir(const char *dir,
  * As root: prepares the data directory for the redis user, then becomes
  * that user for good. Returns 0 or -1 (logged).
  */
-static int become_redis(const struct rsargs *a, const char *dir)
+static int become_redis(const struct redis_args *a, const char *dir)
 {
     char err[BOOTSTRAP_ERR_LEN];
     struct datadir_names names;
@@ -205,9 +205,9 @@ static int become_redis(const struct rsargs *a, const char *dir)
                    BOOTSTRAP_USER);
         return -1;
     }
-    names.dbfilename = rsargs_dbfilename(a);
-    names.appendfilename = rsargs_appendfilename(a);
-    names.appenddirname = rsargs_appenddirname(a);
+    names.dbfilename = redis_args_dbfilename(a);
+    names.appendfilename = redis_args_appendfilename(a);
+    names.appenddirname = redis_args_appenddirname(a);
     if (datadir_prepare(dir, pw->pw_uid, pw->pw_gid, &names, &rep, err,
                         sizeof(err)) != 0) {
         log_errorx("%s", err);
@@ -368,22 +368,22 @@ static int check_writable(const char *dir)
  * Redis), since clients of a container come from other containers.
  */
 static void build_stdin_config(const struct bootstrap_config *cfg,
-                               const struct rsargs *a,
+                               const struct redis_args *a,
                                const char *password,
                                struct buf *conf)
 {
     if (password != NULL) {
-        rsargs_config_requirepass(conf, password);
+        redis_args_config_requirepass(conf, password);
         log_info("password from %s: Redis requires it (AUTH)",
                  cfg->password_file);
         return;
     }
-    if (rsargs_has_requirepass(a))
+    if (redis_args_has_requirepass(a))
         return;
     log_warnx("no REDIS_PASSWORD_FILE: Redis answers every client that can "
               "reach it; do not publish its port, or set REDIS_PASSWORD_FILE "
               "to a Docker secret");
-    if (!rsargs_has_protected_mode(a))
+    if (!redis_args_has_protected_mode(a))
         buf_append_str(conf, "protected-mode no\n");
 }
 
@@ -419,11 +419,11 @@ int bootstrap_run(const struct bootstrap_config *cfg,
     char err[BOOTSTRAP_ERR_LEN], password[BOOTSTRAP_SECRET_MAX], *pw = NULL;
     char *dir = NULL, *conf_abs = NULL;
     struct buf conf = BUF_INIT;
-    struct rsargs a;
+    struct redis_args a;
     int rc = 1;
 
     /* 1. What to run; anything but redis-server runs untouched. */
-    if (rsargs_parse(&a, argc, argv, err, sizeof(err)) != 0) {
+    if (redis_args_parse(&a, argc, argv, err, sizeof(err)) != 0) {
         log_errorx("%s", err);
         return 1;
     }
@@ -471,12 +471,12 @@ int bootstrap_run(const struct bootstrap_config *cfg,
     }
 
     /* 3. The data directory, then the switch to user redis. */
-    if (rsargs_dir(&a)[0] == '\0') {
+    if (redis_args_dir(&a)[0] == '\0') {
         log_errorx("redis-server's dir is empty: give --dir a directory "
                    "(default /data)");
         goto done;
     }
-    dir = absolute(rsargs_dir(&a));
+    dir = absolute(redis_args_dir(&a));
     if (geteuid() == 0) {
         if (become_redis(&a, dir) != 0)
             goto done;
@@ -491,17 +491,17 @@ int bootstrap_run(const struct bootstrap_config *cfg,
      * data directory, as the official image's WORKDIR /data does. A
      * relative config file name must then be made absolute first.
      */
-    if (rsargs_dir_is_default(&a)) {
+    if (redis_args_dir_is_default(&a)) {
         if (a.config_index != 0) {
             conf_abs = absolute(a.argv[a.config_index]);
-            rsargs_set_arg(&a, a.config_index, conf_abs);
+            redis_args_set_arg(&a, a.config_index, conf_abs);
         }
         if (chdir(dir) != 0) {
             log_error("cannot enter the data directory %s", dir);
             goto done;
         }
     }
-    if (!rsargs_appendonly(&a))
+    if (!redis_args_appendonly(&a))
         log_warnx("appendonly is off: writes since the last snapshot are lost "
                   "when the container stops; the stack runs "
                   "`redis-server --appendonly yes`");
@@ -514,7 +514,7 @@ int bootstrap_run(const struct bootstrap_config *cfg,
         } else {
             if (stdin_from(&conf) != 0)
                 goto done;
-            rsargs_append(&a, "-");
+            redis_args_append(&a, "-");
         }
     }
     explicit_bzero(password, sizeof(password));
@@ -529,6 +529,6 @@ done:
     buf_free(&conf);
     free(dir);
     free(conf_abs);
-    rsargs_free(&a);
+    redis_args_free(&a);
     return rc;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * rsargs.c: the entrypoint's command line. See rsargs.h.
+ * redis_args.c: the entrypoint's command line. See redis_args.h.
  */
-#include "rsargs.h"
+#include "redis_args.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -31,8 +31,9 @@ static void set_str(char **slot, const char *value)
  * Records one setting (name without dashes, case-insensitive, as Redis
  * reads it) and its first value in s. Other settings are ignored.
  */
-static void
-settings_apply(struct rsargs_settings *s, const char *name, const char *value)
+static void settings_apply(struct redis_args_settings *s,
+                           const char *name,
+                           const char *value)
 {
     if (strcasecmp(name, "dir") == 0)
         set_str(&s->dir, value);
@@ -57,7 +58,7 @@ settings_apply(struct rsargs_settings *s, const char *name, const char *value)
 /*
  * Frees the strings of one set of settings and clears it.
  */
-static void settings_free(struct rsargs_settings *s)
+static void settings_free(struct redis_args_settings *s)
 {
     free(s->dir);
     free(s->dbfilename);
@@ -68,14 +69,14 @@ static void settings_free(struct rsargs_settings *s)
     memset(s, 0, sizeof(*s));
 }
 
-void rsargs_append(struct rsargs *a, const char *value)
+void redis_args_append(struct redis_args *a, const char *value)
 {
     a->argv = xrealloc(a->argv, (a->argc + 2) * sizeof(*a->argv));
     a->argv[a->argc++] = xstrdup(value);
     a->argv[a->argc] = NULL;
 }
 
-void rsargs_set_arg(struct rsargs *a, size_t i, const char *value)
+void redis_args_set_arg(struct redis_args *a, size_t i, const char *value)
 {
     if (i < a->argc)
         set_str(&a->argv[i], value);
@@ -87,7 +88,7 @@ void rsargs_set_arg(struct rsargs *a, size_t i, const char *value)
  * (first or last), then options "--name value..." whose values run until
  * the next "--".
  */
-static void parse_redis_options(struct rsargs *a)
+static void parse_redis_options(struct redis_args *a)
 {
     size_t i = 1;
     const char *arg, *value;
@@ -110,11 +111,11 @@ static void parse_redis_options(struct rsargs *a)
     }
 }
 
-int rsargs_parse(struct rsargs *a,
-                 int argc,
-                 const char *const *argv,
-                 char *err,
-                 size_t errlen)
+int redis_args_parse(struct redis_args *a,
+                     int argc,
+                     const char *const *argv,
+                     char *err,
+                     size_t errlen)
 {
     int i;
 
@@ -127,18 +128,18 @@ int rsargs_parse(struct rsargs *a,
     }
     a->argv = xcalloc(1, sizeof(*a->argv));
     if (argv[0][0] == '-' || ends_with(argv[0], ".conf")) {
-        rsargs_append(a, "redis-server");
+        redis_args_append(a, "redis-server");
         a->prepended = 1;
     }
     for (i = 0; i < argc; i++)
-        rsargs_append(a, argv[i]);
+        redis_args_append(a, argv[i]);
     a->is_redis = strcmp(base_name(a->argv[0]), "redis-server") == 0;
     if (a->is_redis)
         parse_redis_options(a);
     return 0;
 }
 
-void rsargs_free(struct rsargs *a)
+void redis_args_free(struct redis_args *a)
 {
     size_t i;
 
@@ -231,7 +232,7 @@ err:
     return -1;
 }
 
-void rsargs_read_config(struct rsargs *a, const char *text, size_t len)
+void redis_args_read_config(struct redis_args *a, const char *text, size_t len)
 {
     const char *p = text, *end = text + len, *eol;
     char *words[2];
@@ -254,28 +255,28 @@ void rsargs_read_config(struct rsargs *a, const char *text, size_t len)
     }
 }
 
-const char *rsargs_dir(const struct rsargs *a)
+const char *redis_args_dir(const struct redis_args *a)
 {
     if (a->args.dir != NULL)
         return a->args.dir;
     if (a->file.dir != NULL)
         return a->file.dir;
-    return RSARGS_DEFAULT_DIR;
+    return REDIS_ARGS_DEFAULT_DIR;
 }
 
-int rsargs_dir_is_default(const struct rsargs *a)
+int redis_args_dir_is_default(const struct redis_args *a)
 {
     return a->args.dir == NULL && a->file.dir == NULL;
 }
 
-const char *rsargs_dbfilename(const struct rsargs *a)
+const char *redis_args_dbfilename(const struct redis_args *a)
 {
     if (a->args.dbfilename != NULL)
         return a->args.dbfilename;
     return a->file.dbfilename != NULL ? a->file.dbfilename : "dump.rdb";
 }
 
-const char *rsargs_appendfilename(const struct rsargs *a)
+const char *redis_args_appendfilename(const struct redis_args *a)
 {
     if (a->args.appendfilename != NULL)
         return a->args.appendfilename;
@@ -283,7 +284,7 @@ const char *rsargs_appendfilename(const struct rsargs *a)
                                           : "appendonly.aof";
 }
 
-const char *rsargs_appenddirname(const struct rsargs *a)
+const char *redis_args_appenddirname(const struct redis_args *a)
 {
     if (a->args.appenddirname != NULL)
         return a->args.appenddirname;
@@ -291,7 +292,7 @@ const char *rsargs_appenddirname(const struct rsargs *a)
                                          : "appendonlydir";
 }
 
-int rsargs_appendonly(const struct rsargs *a)
+int redis_args_appendonly(const struct redis_args *a)
 {
     const char *v =
         a->args.appendonly != NULL ? a->args.appendonly : a->file.appendonly;
@@ -299,17 +300,17 @@ int rsargs_appendonly(const struct rsargs *a)
     return v != NULL && strcasecmp(v, "yes") == 0;
 }
 
-int rsargs_has_requirepass(const struct rsargs *a)
+int redis_args_has_requirepass(const struct redis_args *a)
 {
     return a->args.has_requirepass || a->file.has_requirepass;
 }
 
-int rsargs_has_protected_mode(const struct rsargs *a)
+int redis_args_has_protected_mode(const struct redis_args *a)
 {
     return a->args.has_protected_mode || a->file.has_protected_mode;
 }
 
-void rsargs_config_requirepass(struct buf *b, const char *password)
+void redis_args_config_requirepass(struct buf *b, const char *password)
 {
     const unsigned char *p;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * rsargs.h: the command line the entrypoint runs, and what it tells about
+ * redis_args.h: the command line the entrypoint runs, and what it tells about
  * Redis' files.
  *
  * The conventions are the official Redis image's: `redis-bootstrap
@@ -13,16 +13,16 @@
  *
  * Everything here is pure (no I/O), so it is unit-tested on strings.
  */
-#ifndef PART5_RSARGS_H
-#define PART5_RSARGS_H
+#ifndef PART5_REDIS_ARGS_H
+#define PART5_REDIS_ARGS_H
 
 #include <stddef.h>
 
 /* The data directory when neither --dir nor the config file names one. */
-#define RSARGS_DEFAULT_DIR "/data"
+#define REDIS_ARGS_DEFAULT_DIR "/data"
 
 /* Settings read from the command line or the configuration file. */
-struct rsargs_settings {
+struct redis_args_settings {
     char *dir;            /* NULL when not set */
     char *dbfilename;     /* dump.rdb */
     char *appendfilename; /* appendonly.aof */
@@ -34,15 +34,17 @@ struct rsargs_settings {
     int has_include;        /* the file includes others, not read */
 };
 
-struct rsargs {
-    char **argv; /* what to exec, NULL-terminated; owned, see rsargs_free() */
+struct redis_args {
+    char *
+        *argv; /* what to exec, NULL-terminated; owned, see redis_args_free() */
     size_t argc;
-    int is_redis;                /* argv[0] is redis-server */
-    int prepended;               /* "redis-server" was put in front */
-    size_t config_index;         /* index in argv of the config file, or 0 */
-    int stdin_config;            /* the user passed "-": config from stdin */
-    struct rsargs_settings args; /* from the command line */
-    struct rsargs_settings file; /* from the config file (rsargs_read_config) */
+    int is_redis;        /* argv[0] is redis-server */
+    int prepended;       /* "redis-server" was put in front */
+    size_t config_index; /* index in argv of the config file, or 0 */
+    int stdin_config;    /* the user passed "-": config from stdin */
+    struct redis_args_settings args; /* from the command line */
+    struct redis_args_settings
+        file; /* from the config file (redis_args_read_config) */
 };
 
 /*
@@ -50,16 +52,16 @@ struct rsargs {
  * the first argument after the program's name; argc >= 1), applying the
  * official image's conventions and reading redis-server's options. The
  * strings of argv are copied. Returns 0, or -1 with a message in err.
- * Free with rsargs_free().
+ * Free with redis_args_free().
  */
-int rsargs_parse(struct rsargs *a,
-                 int argc,
-                 const char *const *argv,
-                 char *err,
-                 size_t errlen);
+int redis_args_parse(struct redis_args *a,
+                     int argc,
+                     const char *const *argv,
+                     char *err,
+                     size_t errlen);
 
-/* Frees what rsargs_parse() and rsargs_read_config() allocated. */
-void rsargs_free(struct rsargs *a);
+/* Frees what redis_args_parse() and redis_args_read_config() allocated. */
+void redis_args_free(struct redis_args *a);
 
 /*
  * Reads the settings that matter here from the text of a Redis
@@ -67,29 +69,29 @@ void rsargs_free(struct rsargs *a);
  * appenddirname, appendonly, port, requirepass, protected-mode, include.
  * The last occurrence wins, as in Redis.
  */
-void rsargs_read_config(struct rsargs *a, const char *text, size_t len);
+void redis_args_read_config(struct redis_args *a, const char *text, size_t len);
 
 /*
  * The effective value of a setting: the command line wins over the file,
  * the file over Redis' default. Borrowed from a.
  */
-const char *rsargs_dir(const struct rsargs *a);
-const char *rsargs_dbfilename(const struct rsargs *a);
-const char *rsargs_appendfilename(const struct rsargs *a);
-const char *rsargs_appenddirname(const struct rsargs *a);
-int rsargs_appendonly(const struct rsargs *a);
-int rsargs_has_requirepass(const struct rsargs *a);
-int rsargs_has_protected_mode(const struct rsargs *a);
+const char *redis_args_dir(const struct redis_args *a);
+const char *redis_args_dbfilename(const struct redis_args *a);
+const char *redis_args_appendfilename(const struct redis_args *a);
+const char *redis_args_appenddirname(const struct redis_args *a);
+int redis_args_appendonly(const struct redis_args *a);
+int redis_args_has_requirepass(const struct redis_args *a);
+int redis_args_has_protected_mode(const struct redis_args *a);
 
 /* Whether the data directory is the default one (not set anywhere). */
-int rsargs_dir_is_default(const struct rsargs *a);
+int redis_args_dir_is_default(const struct redis_args *a);
 
 /*
  * Replaces argv[i] with a copy of value (e.g. the config file's absolute
  * path), and appends an argument. Both copy their input.
  */
-void rsargs_set_arg(struct rsargs *a, size_t i, const char *value);
-void rsargs_append(struct rsargs *a, const char *value);
+void redis_args_set_arg(struct redis_args *a, size_t i, const char *value);
+void redis_args_append(struct redis_args *a, const char *value);
 
 /*
  * Appends `requirepass "<password>"` to b as a line of a Redis config file,
@@ -97,6 +99,6 @@ void rsargs_append(struct rsargs *a, const char *value);
  * \" \\ and \xHH inside double quotes).
  */
 struct buf;
-void rsargs_config_requirepass(struct buf *b, const char *password);
+void redis_args_config_requirepass(struct buf *b, const char *password);
 
 #endif
