@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Tests of redis-bootstrap (services/redis): the compose reader, the
-# checks of `prepare`, the entrypoint's argument rules and data directory
-# handling (unit); the real program against a real redis-server (integration,
-# as root); and the compose reader's fuzz target.
+# checks of `prepare`, the entrypoint's argument rules, data directory
+# handling and record for `check` (unit); the real program against a real
+# redis-server (integration, as root); and the compose reader's fuzz target.
 
 part5_unit_test(compose redis_bootstrap_core)
 part5_unit_test(compose_checks redis_bootstrap_core)
@@ -10,6 +10,7 @@ part5_unit_test(redis_args redis_bootstrap_core)
 part5_unit_test(redis_datadir redis_bootstrap_core)
 # Its mkdirat() shim wins the chmod/chown race of issue 11 on demand.
 target_link_options(test_redis_datadir PRIVATE -Wl,--wrap=mkdirat)
+part5_unit_test(redis_target redis_bootstrap_core)
 
 part5_py_test(integration_redis_bootstrap integration/test_redis_bootstrap.py
     LABELS integration TIMEOUT 300)

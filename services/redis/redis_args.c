@@ -12,6 +12,12 @@
 
 #include "util.h"
 
+/*
+ * Words of a config line looked at: the name and up to 16 values (Redis
+ * binds at most 16 addresses); the rest of a longer line is ignored.
+ */
+#define REDIS_ARGS_MAX_WORDS 17
+
 /* Whether s ends in suffix. */
 static int ends_with(const char *s, const char *suffix)
 {
@@ -29,11 +35,13 @@ static void set_str(char **slot, const char *value)
 
 /*
  * Records one setting (name without dashes, case-insensitive, as Redis
- * reads it) and its first value in s. Other settings are ignored.
+ * reads it) in s: value is its first value, all every value separated by
+ * spaces (bind takes several). Other settings are ignored.
  */
 static void settings_apply(struct redis_args_settings *s,
                            const char *name,
-                           const char *value)
+                           const char *value,
+                           const char *all)
 {
     if (strcasecmp(name, "dir") == 0)
         set_str(&s->dir, value);
@@ -47,9 +55,12 @@ static void settings_apply(struct redis_args_settings *s,
         set_str(&s->appendonly, value);
     else if (strcasecmp(name, "port") == 0)
         set_str(&s->port, value);
-    else if (strcasecmp(name, "requirepass") == 0)
+    else if (strcasecmp(name, "bind") == 0)
+        set_str(&s->bind, all);
+    else if (strcasecmp(name, "requirepass") == 0) {
+        set_str(&s->requirepass, value);
         s->has_requirepass = value != NULL && value[0] != '\0';
-    else if (strcasecmp(name, "protected-mode") == 0)
+    } else if (strcasecmp(name, "protected-mode") == 0)
         s->has_protected_mode = 1;
     else if (strcasecmp(name, "include") == 0)
         s->has_include = 1;
@@ -66,6 +77,10 @@ static void settings_free(struct redis_args_settings *s)
     free(s->appenddirname);
     free(s->appendonly);
     free(s->port);
+    free(s->bind);
+    if (s->requirepass != NULL)
+        explicit_bzero(s->requirepass, strlen(s->requirepass));
+    free(s->requirepass);
     memset(s, 0, sizeof(*s));
 }
 
@@ -90,8 +105,9 @@ void redis_args_set_arg(struct redis_args *a, size_t i, const char *value)
  */
 static void parse_redis_options(struct redis_args *a)
 {
-    size_t i = 1;
-    const char *arg, *value;
+    struct buf all = BUF_INIT;
+    size_t i = 1, j;
+    const char *arg;
 
     if (a->argc > 1 && a->argv[1][0] != '-') {
         a->config_index = 1;
@@ -102,13 +118,18 @@ static void parse_redis_options(struct redis_args *a)
         if (strcmp(arg, "-") == 0 && (i == 1 || i == a->argc - 1)) {
             a->stdin_config = 1;
         } else if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0') {
-            /* Only the first value matters here (not --save 900 1...). */
-            value = "";
-            if (i + 1 < a->argc && strncmp(a->argv[i + 1], "--", 2) != 0)
-                value = a->argv[i + 1];
-            settings_apply(&a->args, arg + 2, value);
+            /* Its values: up to the next option or a final "-". */
+            buf_reset(&all);
+            buf_reserve(&all, 0);
+            for (j = i + 1; j < a->argc && strncmp(a->argv[j], "--", 2) != 0 &&
+                            !(j == a->argc - 1 && strcmp(a->argv[j], "-") == 0);
+                 j++)
+                buf_printf(&all, "%s%s", j > i + 1 ? " " : "", a->argv[j]);
+            settings_apply(&a->args, arg + 2, j > i + 1 ? a->argv[i + 1] : "",
+                           all.data);
         }
     }
+    buf_free(&all);
 }
 
 int redis_args_parse(struct redis_args *a,
@@ -235,8 +256,9 @@ err:
 void redis_args_read_config(struct redis_args *a, const char *text, size_t len)
 {
     const char *p = text, *end = text + len, *eol;
-    char *words[2];
-    int n;
+    char *words[REDIS_ARGS_MAX_WORDS];
+    struct buf all = BUF_INIT;
+    int n, i;
 
     while (p < end) {
         eol = memchr(p, '\n', (size_t)(end - p));
@@ -245,14 +267,20 @@ void redis_args_read_config(struct redis_args *a, const char *text, size_t len)
         while (p < eol && isspace((unsigned char)*p))
             p++;
         if (p < eol && *p != '#') {
-            n = split_config_line(p, eol, words, 2);
+            n = split_config_line(p, eol, words, REDIS_ARGS_MAX_WORDS);
+            buf_reset(&all);
+            buf_reserve(&all, 0);
+            for (i = 1; i < n; i++)
+                buf_printf(&all, "%s%s", i > 1 ? " " : "", words[i]);
             if (n >= 1)
-                settings_apply(&a->file, words[0], n == 2 ? words[1] : "");
+                settings_apply(&a->file, words[0], n >= 2 ? words[1] : "",
+                               all.data);
             while (n > 0)
                 free(words[--n]);
         }
         p = eol + 1;
     }
+    buf_free(&all);
 }
 
 const char *redis_args_dir(const struct redis_args *a)
@@ -308,6 +336,26 @@ int redis_args_has_requirepass(const struct redis_args *a)
 int redis_args_has_protected_mode(const struct redis_args *a)
 {
     return a->args.has_protected_mode || a->file.has_protected_mode;
+}
+
+const char *redis_args_port(const struct redis_args *a)
+{
+    if (a->args.port != NULL)
+        return a->args.port;
+    return a->file.port != NULL ? a->file.port : "6379";
+}
+
+const char *redis_args_bind(const struct redis_args *a)
+{
+    return a->args.bind != NULL ? a->args.bind : a->file.bind;
+}
+
+const char *redis_args_requirepass(const struct redis_args *a)
+{
+    const char *v =
+        a->args.requirepass != NULL ? a->args.requirepass : a->file.requirepass;
+
+    return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
 void redis_args_config_requirepass(struct buf *b, const char *password)

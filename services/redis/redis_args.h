@@ -29,22 +29,25 @@ struct redis_args_settings {
     char *appenddirname;  /* appendonlydir (Redis 7) */
     char *appendonly;     /* "yes" or "no" */
     char *port;
-    int has_requirepass;    /* requirepass is set */
+    char *bind;             /* every address, separated by spaces */
+    char *requirepass;      /* the password, "" for none */
+    int has_requirepass;    /* requirepass is set (and not empty) */
     int has_protected_mode; /* protected-mode is set */
     int has_include;        /* the file includes others, not read */
 };
 
+/* The command to run and what it says about Redis. */
 struct redis_args {
-    char *
-        *argv; /* what to exec, NULL-terminated; owned, see redis_args_free() */
+    /* What to exec, NULL-terminated; owned, see redis_args_free(). */
+    char **argv;
     size_t argc;
     int is_redis;        /* argv[0] is redis-server */
     int prepended;       /* "redis-server" was put in front */
     size_t config_index; /* index in argv of the config file, or 0 */
     int stdin_config;    /* the user passed "-": config from stdin */
     struct redis_args_settings args; /* from the command line */
-    struct redis_args_settings
-        file; /* from the config file (redis_args_read_config) */
+    struct redis_args_settings file; /* from the config file, once
+                                        redis_args_read_config() read it */
 };
 
 /*
@@ -66,8 +69,8 @@ void redis_args_free(struct redis_args *a);
 /*
  * Reads the settings that matter here from the text of a Redis
  * configuration file (len bytes): dir, dbfilename, appendfilename,
- * appenddirname, appendonly, port, requirepass, protected-mode, include.
- * The last occurrence wins, as in Redis.
+ * appenddirname, appendonly, port, bind, requirepass, protected-mode,
+ * include. The last occurrence wins, as in Redis.
  */
 void redis_args_read_config(struct redis_args *a, const char *text, size_t len);
 
@@ -82,6 +85,15 @@ const char *redis_args_appenddirname(const struct redis_args *a);
 int redis_args_appendonly(const struct redis_args *a);
 int redis_args_has_requirepass(const struct redis_args *a);
 int redis_args_has_protected_mode(const struct redis_args *a);
+
+/*
+ * Where Redis listens and the password it requires, as it will read them:
+ * the port ("6379" unless set), the bind addresses (NULL unless set:
+ * Redis' default, every interface) and requirepass (NULL when none).
+ */
+const char *redis_args_port(const struct redis_args *a);
+const char *redis_args_bind(const struct redis_args *a);
+const char *redis_args_requirepass(const struct redis_args *a);
 
 /* Whether the data directory is the default one (not set anywhere). */
 int redis_args_dir_is_default(const struct redis_args *a);

@@ -34,6 +34,13 @@ RACE_SHIM = os.path.join(BUILD, "tests", "race_mkdirat.so")
 
 _tmpdirs = []
 
+# Where the entrypoints started here record their command line for check
+# (services/redis/target.h): a file of this run's, never the machine's
+# /run/redis-bootstrap.target. Tests that need a record of their own pass
+# REDIS_BOOTSTRAP_TARGET themselves.
+_tmpdirs.append(tempfile.mkdtemp(prefix="redis-bootstrap-target-"))
+os.environ["REDIS_BOOTSTRAP_TARGET"] = os.path.join(_tmpdirs[0], "target")
+
 
 def tmpdir():
     """A temporary directory others can traverse (mkdtemp makes 0700),
@@ -60,11 +67,13 @@ def cli(port, *args, password=None):
 
 
 def boot_check(port, *extra, env=None):
-    """Runs `redis-bootstrap check`; returns (exit status, output)."""
+    """Runs `redis-bootstrap check` (with --port unless port is None);
+    returns (exit status, output)."""
     e = dict(os.environ)
     e.pop("REDIS_PASSWORD_FILE", None)
     e.update(env or {})
-    r = subprocess.run([BOOT, "check", "--port", str(port)] + list(extra),
+    argv = [BOOT, "check"] + (["--port", str(port)] if port else [])
+    r = subprocess.run(argv + list(extra),
                        capture_output=True, text=True, env=e,
                        timeout=60 * TIME_SCALE)
     return r.returncode, r.stdout + r.stderr
@@ -87,7 +96,8 @@ def start(datadir, *args, env=None, port=None, wait=True):
                 raise AssertionError(
                     f"redis-bootstrap exited ({p.p.returncode}):\n"
                     f"{p.output()}")
-            return boot_check(port, "--timeout", "500", *extra)[0] == 0
+            return boot_check(port, "--timeout", "500", *extra,
+                              env=env)[0] == 0
         wait_until(up, 15 * TIME_SCALE, interval=0.1, what="Redis to be up")
     return p
 
@@ -275,6 +285,125 @@ def test_check_up_down_loading():
     rc, out = boot_check(port, "--wait", str(int(60 * TIME_SCALE)))
     check(rc == 0, f"after loading: {out.strip()!r}")
     check(cli(port, "DBSIZE") == "20000", "all 20000 keys are there")
+
+
+def own_target():
+    """A record path of one's own, as a container has its own /run."""
+    return {"REDIS_BOOTSTRAP_TARGET": os.path.join(tmpdir(), "target")}
+
+
+def test_check_follows_entrypoint():
+    """Issue 11, item 3: with no option, check reaches the Redis the
+    entrypoint started, as the image's HEALTHCHECK must: its port, bind
+    address and password from the command line, a config file, or
+    REDIS_PASSWORD_FILE."""
+    step("--port and --requirepass on the command line")
+    env = own_target()
+    p = start(os.path.join(tmpdir(), "data"), "--requirepass", "s3 cret",
+              env=env)
+    rc, out = boot_check(None, env=env)
+    check(rc == 0 and f"127.0.0.1:{p.port} is up" in out,
+          f"check with no option: {out.strip()!r}")
+    with open(env["REDIS_BOOTSTRAP_TARGET"], "rb") as f:
+        rec = f.read()
+    st = os.stat(env["REDIS_BOOTSTRAP_TARGET"])
+    check(st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o600 and
+          b"--port\0%d\0" % p.port in rec,
+          "the record is root's, mode 0600, and holds the command line")
+    p.stop()
+
+    step("a config file setting port, bind and requirepass")
+    d = tmpdir()
+    env = own_target()
+    port = free_port()
+    conf = os.path.join(d, "redis.conf")
+    with open(conf, "w") as f:
+        f.write(f"port {port}\nbind 127.0.0.1 -::1\n"
+                f'requirepass "pa ss"\ndir "{d}/data"\n')
+    os.chmod(conf, 0o644)
+    p = Proc([BOOT, conf], env=env, name="redis-bootstrap")
+    wait_until(lambda: boot_check(None, env=env)[0] == 0, 15 * TIME_SCALE,
+               interval=0.1, what="check (no option) to find Redis up")
+    check(cli(port, "PING", password="pa ss") == "PONG",
+          f"Redis listens on {port} with the file's password")
+    p.stop()
+
+    step("REDIS_PASSWORD_FILE and --port: the same environment as the "
+         "container's")
+    d = tmpdir()
+    secret = os.path.join(d, "secret")
+    with open(secret, "w") as f:
+        f.write("from-a-secret\n")
+    os.chmod(secret, 0o400)
+    env = dict(own_target(), REDIS_PASSWORD_FILE=secret)
+    p = start(os.path.join(d, "data"), env=env)
+    rc, out = boot_check(None, env=env)
+    check(rc == 0 and f"127.0.0.1:{p.port} is up" in out,
+          f"check with no option: {out.strip()!r}")
+    wrong = os.path.join(d, "wrong")
+    with open(wrong, "w") as f:
+        f.write("wrong\n")
+    rc, out = boot_check(None, "--password-file", wrong, env=env)
+    check(rc == 1 and "refused the password" in out,
+          f"an option still wins over the record: {out.strip()!r}")
+    p.stop()
+
+    step("a record check cannot trust is refused")
+    env = own_target()
+    with open(env["REDIS_BOOTSTRAP_TARGET"], "w") as f:
+        f.write("redis-bootstrap target 1\nredis-server\0")
+    os.chmod(env["REDIS_BOOTSTRAP_TARGET"], 0o666)
+    rc, out = boot_check(None, env=env)
+    check(rc == 1 and "not a record the entrypoint wrote" in out,
+          f"writable by others: {out.strip()[-100:]!r}")
+
+
+def tcp_peer_ports(pid):
+    """Remote ports of the TCP sockets process PID holds open."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    ports.add(int(fields[2].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_check_drops_root():
+    """Issue 11, item 3: check, started as root (as Docker runs the
+    HEALTHCHECK in this image), is not root while it talks to Redis. Redis
+    is paused (CLIENT PAUSE) so that check waits for its answer, connected,
+    while /proc is read."""
+    env = own_target()
+    p = start(os.path.join(tmpdir(), "data"), env=env)
+    check(cli(p.port, "CLIENT", "PAUSE", str(int(3000 * TIME_SCALE)),
+              "ALL") == "OK", "Redis paused")
+    c = Proc([BOOT, "check", "--port", str(p.port), "--timeout",
+              str(int(20000 * TIME_SCALE))], env=env, name="check")
+    seen = wait_until(lambda: c.alive() and p.port in tcp_peer_ports(c.p.pid)
+                      and status_fields(c.p.pid), 10 * TIME_SCALE,
+                      interval=0.01, what="check to connect to Redis")
+    check(p.port in tcp_peer_ports(c.p.pid), "check is still connected "
+          "(waiting for Redis) while its status is read")
+    uid, gid = str(REDIS.pw_uid), str(REDIS.pw_gid)
+    check(seen["Uid"].split() == [uid] * 4 and seen["Gid"].split() ==
+          [gid] * 4, f"Uid {seen['Uid']}, Gid {seen['Gid']}: user redis, "
+          "not root")
+    check(seen["Groups"] == "", "no supplementary groups")
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        check(int(seen[cap], 16) == 0, f"{cap} {seen[cap]} (none)")
+    check(seen["NoNewPrivs"] == "1", "NoNewPrivs 1")
+    check(c.wait(30 * TIME_SCALE) == 0 and "is up" in c.output(),
+          f"and it says up once Redis answers: {c.output().strip()!r}")
 
 
 def test_other_conventions():
@@ -574,5 +703,6 @@ def test_prepare_host_root():
 if __name__ == "__main__":
     run([test_root_owned_data_dir_becomes_usable, test_runs_as_redis_user,
          test_appendonly_survives_restart, test_password_from_file,
-         test_check_up_down_loading, test_other_conventions, test_not_root,
+         test_check_up_down_loading, test_check_follows_entrypoint,
+         test_check_drops_root, test_other_conventions, test_not_root,
          test_prepare_host_root, test_mkdirat_race, test_data_dir_guards])

@@ -191,6 +191,57 @@ static void test_redis_args_config_file(void **state)
 }
 
 /*
+ * Where Redis listens and its password, from the command line and the
+ * config file, as `check` needs them to reach the Redis that was started
+ * (issue 11, item 3): the command line wins, bind keeps every address.
+ */
+static void test_redis_args_listen(void **state)
+{
+    const char *const plain[] = {"redis-server", NULL};
+    const char *const cli[] = {
+        "redis-server", "--port",        "6380",   "--bind", "10.0.0.5",
+        "::1",          "--requirepass", "s3cret", "-",      NULL};
+    const char *const one_arg[] = {"redis-server", "--bind", "-127.0.0.1 ::1",
+                                   "--appendonly", "yes",    NULL};
+    const char *const conf_first[] = {"/etc/r.conf", "--requirepass", "", NULL};
+    const char *conf = "port 7000\n"
+                       "bind 192.168.1.2   -::1 127.0.0.1\n"
+                       "requirepass \"pa ss\"\n";
+    struct redis_args a;
+
+    (void)state;
+    must_parse(&a, plain);
+    assert_string_equal(redis_args_port(&a), "6379");
+    assert_null(redis_args_bind(&a));
+    assert_null(redis_args_requirepass(&a));
+    redis_args_free(&a);
+
+    must_parse(&a, cli);
+    assert_string_equal(redis_args_port(&a), "6380");
+    assert_string_equal(redis_args_bind(&a), "10.0.0.5 ::1");
+    assert_string_equal(redis_args_requirepass(&a), "s3cret");
+    assert_true(a.stdin_config); /* the final "-" is no bind address */
+    redis_args_read_config(&a, conf, strlen(conf));
+    assert_string_equal(redis_args_port(&a), "6380");
+    assert_string_equal(redis_args_bind(&a), "10.0.0.5 ::1");
+    assert_string_equal(redis_args_requirepass(&a), "s3cret");
+    redis_args_free(&a);
+
+    must_parse(&a, one_arg);
+    assert_string_equal(redis_args_bind(&a), "-127.0.0.1 ::1");
+    redis_args_free(&a);
+
+    /* From the file; an empty --requirepass on the command line wins. */
+    must_parse(&a, conf_first);
+    redis_args_read_config(&a, conf, strlen(conf));
+    assert_string_equal(redis_args_port(&a), "7000");
+    assert_string_equal(redis_args_bind(&a), "192.168.1.2 -::1 127.0.0.1");
+    assert_null(redis_args_requirepass(&a));
+    assert_string_equal(a.file.requirepass, "pa ss");
+    redis_args_free(&a);
+}
+
+/*
  * The password line survives Redis' config parser: what we write, read
  * back with the same rules as Redis (redis_args_read_config uses them), gives
  * the password byte for byte.
@@ -222,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_redis_args_conventions),
         cmocka_unit_test(test_redis_args_options),
         cmocka_unit_test(test_redis_args_config_file),
+        cmocka_unit_test(test_redis_args_listen),
         cmocka_unit_test(test_redis_args_requirepass_quoting),
     };
 
