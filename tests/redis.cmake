@@ -45,3 +45,11 @@ endif()
 # Not root: the integration test exits 77, reported by ctest as skipped.
 set_tests_properties(integration_redis_bootstrap PROPERTIES
     SKIP_RETURN_CODE 77)
+
+# The redis image itself on this machine's engine (fixture docker): built
+# from Dockerfiles/redis.Dockerfile, healthy however Redis is started,
+# its health check not root, redis-cli and the official image's
+# conventions, data kept across docker stop/start. Its own waits (build
+# 600 s, each container 60 s) end well before the TIMEOUT.
+part5_py_test(redis_image_e2e e2e/test_redis_image.py
+    LABELS e2e FIXTURES docker TIMEOUT 900)
