@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # Tests of redis-bootstrap (services/redis): the compose reader, the
-# checks of `prepare`, the entrypoint's argument rules, data directory
-# handling and record for `check` (unit); the real program against a real
-# redis-server (integration, as root); and the compose reader's fuzz target.
+# checks of `prepare` and what it prints, the entrypoint's argument rules,
+# data directory handling and record for `check` (unit); the real program
+# against a real redis-server (integration, as root); and the compose
+# reader's fuzz target.
 
 part5_unit_test(compose redis_bootstrap_core)
 part5_unit_test(compose_checks redis_bootstrap_core)
+part5_unit_test(prepare redis_bootstrap_core)
 part5_unit_test(redis_args redis_bootstrap_core)
 part5_unit_test(redis_datadir redis_bootstrap_core)
 # Its mkdirat() shim wins the chmod/chown race of issue 11 on demand.

@@ -57,35 +57,31 @@ int log_parse_level(const char *name, enum log_level *out)
     return -1;
 }
 
-/*
- * Copies msg into out (size bytes, NUL-terminated, cut to fit) with every
- * control character written as \n, \r, \t or \xNN: a message stays one
- * line whatever it quotes (an engine's error message, a path from the
- * command line), so nothing logged can forge a log line or send escape
- * sequences to a terminal.
- */
-static void log_escape(const char *msg, char *out, size_t size)
+void log_escape(const char *msg, char *out, size_t size)
 {
     const unsigned char *p = (const unsigned char *)msg;
     size_t n = 0;
-    char esc[5];
+    char esc[9];
     size_t k;
 
     for (; *p != '\0'; p++) {
-        if (*p >= 0x20 && *p != 0x7f) {
+        if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            /* A C1 control in UTF-8 (U+009B is CSI): both bytes. */
+            k = (size_t)snprintf(esc, sizeof(esc), "\\xc2\\x%02x", *++p);
+        } else if (*p >= 0x20 && *p != 0x7f) {
             if (n + 1 >= size)
                 break;
             out[n++] = (char)*p;
             continue;
-        }
-        if (*p == '\n')
+        } else if (*p == '\n') {
             k = (size_t)snprintf(esc, sizeof(esc), "\\n");
-        else if (*p == '\r')
+        } else if (*p == '\r') {
             k = (size_t)snprintf(esc, sizeof(esc), "\\r");
-        else if (*p == '\t')
+        } else if (*p == '\t') {
             k = (size_t)snprintf(esc, sizeof(esc), "\\t");
-        else
+        } else {
             k = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+        }
         if (n + k >= size)
             break;
         memcpy(out + n, esc, k);

@@ -12,6 +12,7 @@
 #define PART5_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
     LOG_LEVEL_DEBUG = 0,
@@ -61,6 +62,17 @@ void log_emitv(enum log_level level,
 #define log_warnx(...) LOG_AT(LOG_LEVEL_WARN, 0, __VA_ARGS__)
 #define log_error(...) LOG_AT(LOG_LEVEL_ERROR, 1, __VA_ARGS__)
 #define log_errorx(...) LOG_AT(LOG_LEVEL_ERROR, 0, __VA_ARGS__)
+
+/*
+ * Copies msg into out (size bytes, NUL-terminated, cut to fit) with every
+ * control character written as \n, \r, \t or \xNN, a C1 control (UTF-8
+ * C2 80 to C2 9F) as \xc2\xNN: a message stays one line whatever it
+ * quotes (an engine's error message, a path from the command line, a key
+ * of a stack file), so nothing printed can forge a line or send escape
+ * sequences to a terminal. Every log line goes through it. out holds all of
+ * msg escaped when size is 4 * strlen(msg) + 1.
+ */
+void log_escape(const char *msg, char *out, size_t size);
 
 /*
  * Startup failures: log at error level and exit(1) (redis initServer).

@@ -9,9 +9,6 @@
  */
 #include <stdarg.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +16,17 @@
 #include <unistd.h>
 
 #include "bootstrap.h"
-#include "compose.h"
 #include "env.h"
 #include "healthcheck.h"
-#include "hostdirs.h"
 #include "log.h"
 #include "preflight.h"
+#include "prepare.h"
 #include "target.h"
 #include "util.h"
 #include "version.h"
 
-/* Exit statuses of prepare (and of usage errors). */
-#define EXIT_FINDINGS 1
-#define EXIT_UNREADABLE 2
+/* The exit status of usage errors (prepare.h: also of prepare). */
+#define EXIT_UNREADABLE PREPARE_EXIT_UNREADABLE
 
 static struct {
     const char *password_file;
@@ -125,212 +120,22 @@ static int usage_error(const char *fmt, ...)
     return EXIT_UNREADABLE;
 }
 
-/*
- * Parses a decimal number within [min, max]. Returns 0, or -1 when s is not
- * one.
- */
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* "UID:GID" or "UID" (then GID = UID), numeric. */
-static int parse_owner(const char *s, uid_t *uid, gid_t *gid)
-{
-    char buf[64], *colon;
-    long u, g;
-
-    if (strlen(s) >= sizeof(buf))
-        return -1;
-    strcpy(buf, s);
-    colon = strchr(buf, ':');
-    if (colon != NULL)
-        *colon = '\0';
-    if (parse_long(buf, 1, 0x7fffffffL, &u) != 0)
-        return -1;
-    g = u;
-    if (colon != NULL && parse_long(colon + 1, 1, 0x7fffffffL, &g) != 0)
-        return -1;
-    *uid = (uid_t)u;
-    *gid = (gid_t)g;
-    return 0;
-}
-
-/*
- * The host name to match node.hostname constraints against: the host
- * root's /etc/hostname when there is one, else this machine's.
- */
-static void node_hostname(const char *host_root, char *out, size_t n)
-{
-    char path[PATH_MAX];
-    FILE *f;
-
-    out[0] = '\0';
-    if (host_root != NULL) {
-        snprintf(path, sizeof(path), "%s/etc/hostname", host_root);
-        f = fopen(path, "re");
-        if (f != NULL) {
-            if (fgets(out, (int)n, f) == NULL)
-                out[0] = '\0';
-            fclose(f);
-            out[strcspn(out, "\r\n")] = '\0';
-        }
-    }
-    if (out[0] == '\0' && gethostname(out, n) != 0)
-        out[0] = '\0';
-    out[n - 1] = '\0';
-}
-
-/*
- * Prints a finding as a compiler would: file:line:column: level: message.
- */
-static void print_finding(const char *file, const struct preflight_finding *f)
-{
-    const char *level = f->level == PREFLIGHT_ERROR ? "error" : "warning";
-
-    if (f->pos.line > 0)
-        printf("%s:%u:%u: %s: %s\n", file, f->pos.line, f->pos.column, level,
-               f->msg);
-    else
-        printf("%s: %s: %s\n", file, level, f->msg);
-}
-
-/* redis-bootstrap prepare. */
+/* redis-bootstrap prepare: its options, then the command (prepare.c). */
 static int cmd_prepare(int argc, char **argv)
 {
-    const char *file = "docker-compose.yml", *host_root = NULL;
-    const char *role = "manager", *hostname_opt = NULL;
-    char hostname[256];
-    struct compose_error cerr;
-    struct compose_file *cf = NULL;
-    struct preflight p;
-    struct preflight_node node;
-    struct hostdirs_opts ao;
-    uid_t uid = PREFLIGHT_REDIS_UID;
-    gid_t gid = PREFLIGHT_REDIS_GID;
-    char *data = NULL;
-    size_t len = 0, i, nerr, nwarn;
-    int dry_run = 0, rc = EXIT_UNREADABLE, root_fd = -1;
+    struct prepare_opts o;
+    struct buf why = BUF_INIT;
+    int rc;
 
-    /* Options: flags, and options that take the next argument. */
-    preflight_init(&p);
-    for (i = 1; i < (size_t)argc; i++) {
-        const char *a = argv[i], *v = (size_t)argc > i + 1 ? argv[i + 1] : NULL;
-
-        if (strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0) {
-            dry_run = 1;
-            continue;
-        }
-        if (strcmp(a, "-f") != 0 && strcmp(a, "--file") != 0 &&
-            strcmp(a, "-c") != 0 && strcmp(a, "--host-root") != 0 &&
-            strcmp(a, "--owner") != 0 && strcmp(a, "--role") != 0 &&
-            strcmp(a, "--hostname") != 0)
-            return usage_error("prepare: unknown option %s", a);
-        if (v == NULL)
-            return usage_error("prepare: %s needs a value", a);
-        i++;
-        if (strcmp(a, "--host-root") == 0)
-            host_root = v;
-        else if (strcmp(a, "--owner") == 0) {
-            if (parse_owner(v, &uid, &gid) != 0)
-                return usage_error("prepare: --owner %s: give numeric "
-                                   "UID:GID, not root's (e.g. 999:999)",
-                                   v);
-        } else if (strcmp(a, "--role") == 0) {
-            if (strcmp(v, "manager") != 0 && strcmp(v, "worker") != 0)
-                return usage_error("prepare: --role %s: give manager or "
-                                   "worker",
-                                   v);
-            role = v;
-        } else if (strcmp(a, "--hostname") == 0)
-            hostname_opt = v;
-        else
-            file = v;
+    switch (prepare_parse_args(argc, argv, &o, &why)) {
+    case PREPARE_ARGS_HELP: usage(stdout); return 0;
+    case PREPARE_ARGS_BAD:
+        rc = usage_error("%s", why.data);
+        buf_free(&why);
+        return rc;
+    case PREPARE_ARGS_OK: break;
     }
-
-    /* Read and check (pure), then make the host paths exist (I/O). */
-    data = read_file(file, COMPOSE_MAX_INPUT, &len);
-    if (data == NULL && errno == EFBIG) {
-        fprintf(stderr,
-                "%s: error: the file is larger than %u MiB: is it really a "
-                "compose file?\n",
-                file, COMPOSE_MAX_INPUT / (1024 * 1024));
-        goto done;
-    }
-    if (data == NULL) {
-        fprintf(stderr,
-                "%s: error: cannot read the stack file: %s: give its path "
-                "with -f FILE\n",
-                file, strerror(errno));
-        goto done;
-    }
-    cf = compose_parse(data, len, &cerr);
-    if (cf == NULL) {
-        if (cerr.pos.line > 0)
-            fprintf(stderr, "%s:%u:%u: error: %s\n", file, cerr.pos.line,
-                    cerr.pos.column, cerr.msg);
-        else
-            fprintf(stderr, "%s: error: %s\n", file, cerr.msg);
-        goto done; /* not YAML, not a compose file, or a wrong type: 2 */
-    }
-
-    if (hostname_opt != NULL)
-        snprintf(hostname, sizeof(hostname), "%s", hostname_opt);
-    else
-        node_hostname(host_root, hostname, sizeof(hostname));
-    node.role = role;
-    node.hostname = hostname[0] != '\0' ? hostname : NULL;
-    preflight_check(cf, &node, &p);
-
-    root_fd = open(host_root != NULL ? host_root : "/",
-                   O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root_fd < 0) {
-        fprintf(stderr,
-                "redis-bootstrap: prepare: cannot open the host root %s: "
-                "%s: give an existing directory to --host-root\n",
-                host_root != NULL ? host_root : "/", strerror(errno));
-        goto done;
-    }
-    printf("%s: this node: role %s, hostname %s%s%s\n", file, role,
-           node.hostname != NULL ? node.hostname : "(unknown)",
-           host_root != NULL ? ", host root " : "",
-           host_root != NULL ? host_root : "");
-    if (dry_run)
-        printf("%s: dry run: nothing is changed\n", file);
-    ao.root_fd = root_fd;
-    ao.root_name = host_root;
-    ao.uid = uid;
-    ao.gid = gid;
-    ao.dry_run = dry_run;
-    ao.out = stdout;
-    hostdirs_apply(&p, &ao);
-
-    for (i = 0; i < p.nfindings; i++)
-        print_finding(file, &p.findings[i]);
-    nerr = preflight_errors(&p);
-    nwarn = p.nfindings - nerr;
-    printf("%s: %zu error%s, %zu warning%s\n", file, nerr, nerr == 1 ? "" : "s",
-           nwarn, nwarn == 1 ? "" : "s");
-    rc = nerr > 0 ? EXIT_FINDINGS : 0;
-done:
-    if (root_fd >= 0)
-        close(root_fd);
-    preflight_free(&p);
-    compose_free(cf);
-    free(data);
-    return rc;
+    return prepare_run(&o, stdout, stderr);
 }
 
 /* redis-bootstrap check: see healthcheck.h. */

@@ -231,17 +231,32 @@ static int is_loopback(const char *ip)
             strcmp(ip, "localhost") == 0);
 }
 
-/* The checks that only concern the stack's Redis. */
-static void check_redis(const struct compose_service *s, struct preflight *p)
+/* Whether something is mounted on dir (trailing slashes of targets aside). */
+static int has_volume_on(const struct compose_service *s, const char *dir)
 {
-    const char *dir, *portstr, *appendonly;
-    const struct compose_env *env;
-    unsigned long redis_port = 6379;
-    int conf = has_config_file(s), password, found;
     size_t i, n;
-    char *end;
+    int found = 0;
 
-    /* Persistence. */
+    for (i = 0; i < s->nvolumes; i++) {
+        n = strlen(s->volumes[i].target);
+        while (n > 1 && s->volumes[i].target[n - 1] == '/')
+            n--;
+        if (strlen(dir) == n && strncmp(s->volumes[i].target, dir, n) == 0)
+            found = 1;
+    }
+    return found;
+}
+
+/*
+ * Redis keeps its data across redeploys: --appendonly yes, a volume on its
+ * data directory, and a fixed node for that volume. conf: the command
+ * hands Redis a configuration file, which may set the first two.
+ */
+static void
+check_redis_data(const struct compose_service *s, int conf, struct preflight *p)
+{
+    const char *dir, *appendonly;
+
     appendonly = option_value(s, "--appendonly");
     if (!conf && (appendonly == NULL || strcasecmp(appendonly, "yes") != 0))
         preflight_add(
@@ -250,20 +265,10 @@ static void check_redis(const struct compose_service *s, struct preflight *p)
             "(the visit counter) is lost on redeploy: add `command: "
             "redis-server --appendonly yes`",
             s->name);
-
-    /* Its data must be on a volume, and the volume on a fixed node. */
     dir = option_value(s, "--dir");
     if (dir == NULL)
         dir = "/data";
-    found = 0;
-    for (i = 0; i < s->nvolumes; i++) {
-        n = strlen(s->volumes[i].target);
-        while (n > 1 && s->volumes[i].target[n - 1] == '/')
-            n--;
-        if (strlen(dir) == n && strncmp(s->volumes[i].target, dir, n) == 0)
-            found = 1;
-    }
-    if (!found && !conf)
+    if (!has_volume_on(s, dir) && !conf)
         preflight_add(p, PREFLIGHT_WARNING, svc_pos(s),
                       "service %s: nothing is mounted on Redis' data "
                       "directory %s, so the data stays inside the container "
@@ -278,18 +283,31 @@ static void check_redis(const struct compose_service *s, struct preflight *p)
                       "(empty) data directory: add `deploy: placement: "
                       "constraints: [node.role == manager]`",
                       s->name);
+}
 
-    /* Published to the world without a password. */
-    env = find_env(s, "REDIS_PASSWORD_FILE");
-    password = find_word(s, "--requirepass") >= 0 ||
-               (env != NULL && env->value != NULL && env->value[0] != '\0');
-    portstr = option_value(s, "--port");
+/*
+ * Redis' port published beyond loopback with no password in sight (none
+ * on the command line, no REDIS_PASSWORD_FILE: env).
+ */
+static void check_redis_published(const struct compose_service *s,
+                                  int conf,
+                                  const struct compose_env *env,
+                                  struct preflight *p)
+{
+    const char *portstr = option_value(s, "--port");
+    unsigned long redis_port = 6379;
+    char *end;
+    size_t i;
+
+    if (find_word(s, "--requirepass") >= 0 ||
+        (env != NULL && env->value != NULL && env->value[0] != '\0'))
+        return;
     if (portstr != NULL) {
         redis_port = strtoul(portstr, &end, 10);
         if (*end != '\0' || redis_port == 0 || redis_port > 65535)
             redis_port = 6379;
     }
-    for (i = 0; i < s->nports && !password; i++) {
+    for (i = 0; i < s->nports; i++) {
         const struct compose_port *pt = &s->ports[i];
 
         if (redis_port < pt->target || redis_port > pt->target_end ||
@@ -312,27 +330,45 @@ static void check_redis(const struct compose_service *s, struct preflight *p)
                    "the .conf file)"
                  : " without a password");
     }
+}
 
-    /* The secret the password file names must be given to the service. */
-    if (env != NULL && env->value != NULL &&
-        strncmp(env->value, "/run/secrets/", 13) == 0) {
-        const char *name = env->value + 13;
+/*
+ * The secret that REDIS_PASSWORD_FILE (env) names under /run/secrets must
+ * be given to the service.
+ */
+static void check_redis_secret(const struct compose_service *s,
+                               const struct compose_env *env,
+                               struct preflight *p)
+{
+    const char *name, *t;
+    size_t i;
 
-        found = 0;
-        for (i = 0; i < s->nsecrets; i++) {
-            const char *t = s->secrets[i].target != NULL ? s->secrets[i].target
-                                                         : s->secrets[i].source;
-
-            if (strcmp(base_name(t), name) == 0)
-                found = 1;
-        }
-        if (!found)
-            preflight_add(p, PREFLIGHT_ERROR, env->pos,
-                          "service %s: REDIS_PASSWORD_FILE is %s but the "
-                          "service has no secret '%s': add `secrets: [%s]` "
-                          "to it (and a top-level secrets: entry)",
-                          s->name, env->value, name, name);
+    if (env == NULL || env->value == NULL ||
+        strncmp(env->value, "/run/secrets/", 13) != 0)
+        return;
+    name = env->value + 13;
+    for (i = 0; i < s->nsecrets; i++) {
+        t = s->secrets[i].target != NULL ? s->secrets[i].target
+                                         : s->secrets[i].source;
+        if (strcmp(base_name(t), name) == 0)
+            return;
     }
+    preflight_add(p, PREFLIGHT_ERROR, env->pos,
+                  "service %s: REDIS_PASSWORD_FILE is %s but the service has "
+                  "no secret '%s': add `secrets: [%s]` to it (and a "
+                  "top-level secrets: entry)",
+                  s->name, env->value, name, name);
+}
+
+/* The checks that only concern the stack's Redis. */
+static void check_redis(const struct compose_service *s, struct preflight *p)
+{
+    const struct compose_env *env = find_env(s, "REDIS_PASSWORD_FILE");
+    int conf = has_config_file(s);
+
+    check_redis_data(s, conf, p);
+    check_redis_published(s, conf, env, p);
+    check_redis_secret(s, env, p);
 }
 
 /*
