@@ -248,10 +248,19 @@ static int create_component(int parent,
     int fd;
 
     if (mkdirat(parent, name, 0700) != 0) {
-        if (errno == EEXIST)
-            return open_component(parent, name, shown, err, errlen);
-        snprintf(err, errlen, "cannot create %s: %s", shown, strerror(errno));
-        return -1;
+        if (errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", shown,
+                     strerror(errno));
+            return -1;
+        }
+        /* Someone else made it meanwhile: used as found, not changed. */
+        fd = open_component(parent, name, shown, err, errlen);
+        if (fd < 0 && errno == ENOENT)
+            snprintf(err, errlen,
+                     "%s appeared and vanished while it was being created: "
+                     "someone else writes in its parent directory",
+                     shown);
+        return fd;
     }
     fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
