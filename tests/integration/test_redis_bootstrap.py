@@ -385,13 +385,18 @@ def test_check_drops_root():
     while /proc is read."""
     env = own_target()
     p = start(os.path.join(tmpdir(), "data"), env=env)
-    check(cli(p.port, "CLIENT", "PAUSE", str(int(3000 * TIME_SCALE)),
-              "ALL") == "OK", "Redis paused")
-    c = Proc([BOOT, "check", "--port", str(p.port), "--timeout",
-              str(int(20000 * TIME_SCALE))], env=env, name="check")
-    seen = wait_until(lambda: c.alive() and p.port in tcp_peer_ports(c.p.pid)
-                      and status_fields(c.p.pid), 10 * TIME_SCALE,
-                      interval=0.01, what="check to connect to Redis")
+    # Long enough for check to start, even under valgrind.
+    check(cli(p.port, "CLIENT", "PAUSE", "6000", "ALL") == "OK",
+          "Redis paused for 6 s")
+    c = Proc([BOOT, "check", "--port", str(p.port), "--timeout", "60000"],
+             env=env, name="check")
+
+    def connected():
+        if not c.alive():
+            raise AssertionError(f"check exited:\n{c.output()}")
+        return p.port in tcp_peer_ports(c.p.pid) and status_fields(c.p.pid)
+    seen = wait_until(connected, 10 * TIME_SCALE, interval=0.01,
+                      what="check to connect to Redis")
     check(p.port in tcp_peer_ports(c.p.pid), "check is still connected "
           "(waiting for Redis) while its status is read")
     uid, gid = str(REDIS.pw_uid), str(REDIS.pw_gid)
