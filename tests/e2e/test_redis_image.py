@@ -38,7 +38,8 @@ import common  # noqa: E402
 import swarmnodes  # noqa: E402
 from common import HOST, RUN  # noqa: E402
 from swarmnodes import note  # noqa: E402
-from part5test import TestFailure, check, run, step, wait_until  # noqa: E402
+from part5test import (TestFailure, check, proc_status, run,  # noqa: E402
+                       step, tcp_peer_ports, wait_until)
 
 REF = common.test_ref("redis")
 NET = f"{RUN}-redis-net"
@@ -142,8 +143,9 @@ def test_healthy_however_started():
 
 
 def check_processes(marker):
-    """(pid, Uid line, remote ports) of this machine's processes whose
-    command line holds marker and that have a TCP connection open."""
+    """(pid, /proc/PID/status fields, remote ports) of this machine's
+    processes whose command line holds marker and that have a TCP
+    connection open."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -152,23 +154,7 @@ def check_processes(marker):
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 if marker not in f.read():
                     continue
-            fields = {}
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    k, _, v = line.partition(":")
-                    fields[k] = v.strip()
-            inodes = set()
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                link = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if link.startswith("socket:["):
-                    inodes.add(link[8:-1])
-            ports = set()
-            for table in ("tcp", "tcp6"):
-                with open(f"/proc/{pid}/net/{table}") as f:
-                    for line in f.readlines()[1:]:
-                        cols = line.split()
-                        if cols[9] in inodes:
-                            ports.add(int(cols[2].rsplit(":", 1)[1], 16))
+            fields, ports = proc_status(pid), tcp_peer_ports(pid)
         except OSError:
             continue  # it ended meanwhile
         if ports:
@@ -224,8 +210,7 @@ def test_official_conventions():
     pid = HOST.run("inspect", "-f", "{{.State.Pid}}", c)
     with open(f"/proc/{pid}/comm") as f:
         comm = f.read().strip()
-    with open(f"/proc/{pid}/status") as f:
-        uid = [ln.split()[1] for ln in f if ln.startswith("Uid:")][0]
+    uid = proc_status(pid)["Uid"].split()[0]
     check(comm == "redis-server" and uid == str(REDIS_UID),
           f"PID 1 is {comm}, uid {uid}")
     check(cli(c, "config", "get", "dir").split() == ["dir", "/data"],

@@ -19,7 +19,8 @@ import tempfile
 import time
 
 from part5test import (BUILD, TIME_SCALE, Proc, binary, check, free_port,
-                       require_root_and_redis, run, step, wait_until)
+                       proc_status, require_root_and_redis, run, step,
+                       tcp_peer_ports, wait_until)
 
 require_root_and_redis("these tests start redis-bootstrap as root "
                        "(owners, the switch to user redis)")
@@ -102,15 +103,6 @@ def start(datadir, *args, env=None, port=None, wait=True):
     return p
 
 
-def status_fields(pid):
-    fields = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            fields[k] = v.strip()
-    return fields
-
-
 def test_root_owned_data_dir_becomes_usable():
     parent = tmpdir()
     data = os.path.join(parent, "data")
@@ -149,7 +141,7 @@ def test_runs_as_redis_user():
     step(f"the process started (pid {pid}) is redis-server itself (exec)")
     with open(f"/proc/{pid}/comm") as f:
         check(f.read().strip() == "redis-server", "comm is redis-server")
-    s = status_fields(pid)
+    s = proc_status(pid)
     uid, gid = str(REDIS.pw_uid), str(REDIS.pw_gid)
     check(s["Uid"].split() == [uid] * 4, f"Uid {s['Uid']} (all {uid})")
     check(s["Gid"].split() == [gid] * 4, f"Gid {s['Gid']} (all {gid})")
@@ -358,26 +350,6 @@ def test_check_follows_entrypoint():
           f"writable by others: {out.strip()[-100:]!r}")
 
 
-def tcp_peer_ports(pid):
-    """Remote ports of the TCP sockets process PID holds open."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            link = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[8:-1])
-    ports = set()
-    for table in ("tcp", "tcp6"):
-        with open(f"/proc/{pid}/net/{table}") as f:
-            for line in f.readlines()[1:]:
-                fields = line.split()
-                if fields[9] in inodes:
-                    ports.add(int(fields[2].rsplit(":", 1)[1], 16))
-    return ports
-
-
 def test_check_drops_root():
     """Issue 11, item 3: check, started as root (as Docker runs the
     HEALTHCHECK in this image), is not root while it talks to Redis. Redis
@@ -396,7 +368,7 @@ def test_check_drops_root():
     def connected():
         if not c.alive():
             raise AssertionError(f"check exited:\n{c.output()}")
-        return p.port in tcp_peer_ports(c.p.pid) and status_fields(c.p.pid)
+        return p.port in tcp_peer_ports(c.p.pid) and proc_status(c.p.pid)
     seen = wait_until(connected, 10 * TIME_SCALE, interval=0.01,
                       what="check to connect to Redis")
     check(p.port in tcp_peer_ports(c.p.pid), "check is still connected "
@@ -488,7 +460,7 @@ def test_not_root():
     try:
         wait_until(lambda: boot_check(port, "--timeout", "500")[0] == 0,
                    15 * TIME_SCALE, interval=0.1, what="Redis to be up")
-        s = status_fields(p.pid)
+        s = proc_status(p.pid)
         check(s["Uid"].split()[0] == str(nobody.pw_uid),
               f"Redis runs as nobody (uid {s['Uid'].split()[0]})")
         check(s["Umask"] == "0077" and s["NoNewPrivs"] == "1",

@@ -15,19 +15,8 @@
 #include <string.h>
 
 #include "redis_args.h"
+#include "redis_unit.h"
 #include "util.h"
-
-/* Parses argv (NULL-terminated) and fails the test on error. */
-static void must_parse(struct redis_args *a, const char *const *argv)
-{
-    char err[256];
-    int argc = 0;
-
-    while (argv[argc] != NULL)
-        argc++;
-    if (redis_args_parse(a, argc, argv, err, sizeof(err)) != 0)
-        fail_msg("%s", err);
-}
 
 static void test_redis_args_tutorial_command(void **state)
 {

@@ -17,41 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "redis_unit.h"
 #include "target.h"
 #include "util.h"
-
-static int setup_tmp(void **state)
-{
-    char *dir = xstrdup("/tmp/test-redis-target-XXXXXX");
-
-    if (mkdtemp(dir) == NULL)
-        return -1;
-    *state = dir;
-    return 0;
-}
-
-static int teardown_tmp(void **state)
-{
-    char cmd[512];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
-    if (system(cmd) != 0)
-        return -1;
-    free(*state);
-    return 0;
-}
-
-/* Parses argv (NULL-terminated) and fails the test on error. */
-static void must_parse(struct redis_args *a, const char *const *argv)
-{
-    char err[256];
-    int argc = 0;
-
-    while (argv[argc] != NULL)
-        argc++;
-    if (redis_args_parse(a, argc, argv, err, sizeof(err)) != 0)
-        fail_msg("%s", err);
-}
 
 /* Writes text (len bytes) to path with mode. */
 static void
@@ -199,12 +167,15 @@ static void test_redis_target_connect_host(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_redis_target_round_trip, setup_tmp,
-                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_redis_target_round_trip,
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
         cmocka_unit_test_setup_teardown(test_redis_target_missing_and_untrusted,
-                                        setup_tmp, teardown_tmp),
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
         cmocka_unit_test_setup_teardown(test_redis_target_write_failure,
-                                        setup_tmp, teardown_tmp),
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
         cmocka_unit_test(test_redis_target_connect_host),
     };
 
