@@ -6,7 +6,8 @@
 # (./stack up does this for you.) It takes the official image's place in the
 # tutorial's compose file: `command: redis-server --appendonly yes` works as
 # it does there, and so do `redis-server --port 7000`, `--appendonly yes`
-# (redis-server is put in front) or `redis-server /path/redis.conf`.
+# (redis-server is put in front) or `redis-server /path/redis.conf`, and
+# `docker exec CTR redis-cli ...`.
 #
 # Why it starts as root: the tutorial bind-mounts a host directory on /data,
 # and on a fresh node that directory is owned by root (or missing). The
@@ -49,12 +50,20 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
 # The runtime root. /usr/bin/redis-server is a symlink to redis-check-rdb in
 # Debian: one binary that acts on its argv[0]; it is copied under the
 # server's name, and the check tools become links to it, as in Debian.
+# redis-cli (Debian's redis-tools, already here as redis-server's
+# dependency; it needs no library the server does not) is shipped as the
+# official image does: `docker exec CTR redis-cli get counter`.
+# /run (root's, 0755) holds the entrypoint's record of how Redis was
+# started, which the HEALTHCHECK reads (services/redis/target.h); the
+# redis user cannot write there.
 RUN sh Dockerfiles/rootfs.sh \
         --user-from redis \
         --dir "/data:0700:$(id -u redis):$(id -g redis)" \
+        --dir /run:0755:0:0 \
         --link redis-server:/usr/bin/redis-check-aof \
         --link redis-server:/usr/bin/redis-check-rdb \
         /rootfs /usr/local/bin/redis-bootstrap /usr/bin/redis-server \
+        /usr/bin/redis-cli \
  && echo "redis user in the image: $(grep '^redis:' /rootfs/etc/passwd)"
 
 # --- runtime: nothing but that root ------------------------------------------
@@ -82,6 +91,8 @@ USER 0:0
 # fsynced every second anyway. The bootstrapper execs redis-server, so the
 # signal reaches Redis itself.
 STOPSIGNAL SIGTERM
+# check finds the port, bind address and password Redis was started with
+# (from /run/redis-bootstrap.target), and drops to user redis to ask it.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
     CMD ["/usr/local/bin/redis-bootstrap", "check", "--timeout", "2000"]
 ENTRYPOINT ["/usr/local/bin/redis-bootstrap"]

@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bootstrap.c: the entrypoint. See bootstrap.h.
+ *
+ * One start is a struct start filled step by step by bootstrap_run():
+ * what to run (redis_args), the password, the data directory, then the
+ * exec. Each step logs its own failure and returns -1; struct start owns
+ * every string in it and start_free() wipes the password. Root is held
+ * only until become_redis() has prepared the directory and recorded the
+ * command line for `check` (target.h); nothing after it runs as root.
  */
 #include "bootstrap.h"
 
@@ -20,48 +27,21 @@
 #include "env.h"
 #include "log.h"
 #include "privdrop.h"
-#include "rsargs.h"
+#include "redis_args.h"
+#include "target.h"
 #include "util.h"
 
 #define BOOTSTRAP_ERR_LEN 512
 
-/*
- * Reads a whole file of at most max bytes into a new buffer (NUL-terminated,
- * *len bytes). Returns it, or NULL with errno set (EFBIG when too large).
- * The caller frees it.
- */
-static char *read_small_file(const char *path, size_t max, size_t *len)
-{
-    struct buf b = BUF_INIT;
-    char chunk[8192];
-    ssize_t n;
-    int fd, saved;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return NULL;
-    for (;;) {
-        n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        buf_append(&b, chunk, (size_t)n);
-        if (b.len > max) {
-            n = -1;
-            errno = EFBIG;
-            break;
-        }
-    }
-    saved = errno;
-    close(fd);
-    if (n < 0) {
-        buf_free(&b);
-        errno = saved;
-        return NULL;
-    }
-    return buf_steal(&b, len);
-}
+/* One start of Redis, built up by bootstrap_run()'s steps. */
+struct start {
+    const struct bootstrap_config *cfg;
+    struct redis_args a;                 /* what to run */
+    char *conf_abs;                      /* the config file, absolute */
+    char *dir;                           /* the data directory, absolute */
+    char password[BOOTSTRAP_SECRET_MAX]; /* from REDIS_PASSWORD_FILE */
+    const char *pw;                      /* password, or NULL */
+};
 
 /*
  * Makes path absolute against the working directory. Returns a new string
@@ -82,7 +62,7 @@ static char *absolute(const char *path)
  * Logs the command about to run; the value after --requirepass, if a user
  * put one there, is masked.
  */
-static void log_command(const struct rsargs *a)
+static void log_command(const struct redis_args *a)
 {
     struct buf b = BUF_INIT;
     size_t i;
@@ -103,7 +83,7 @@ static void log_command(const struct rsargs *a)
  * Execs the command; returns only on failure, with the exit status a shell
  * would give (127: not found, 126: not executable).
  */
-static int run(const struct rsargs *a)
+static int run(const struct redis_args *a)
 {
     execvp(a->argv[0], a->argv);
     if (errno == ENOENT) {
@@ -122,30 +102,108 @@ static int run(const struct rsargs *a)
     return 126;
 }
 
-/* Reads redis-server's configuration file, when one is given. */
-static int read_config(struct rsargs *a)
+/*
+ * Reads redis-server's configuration file, when one is given, and notes
+ * its absolute path (Redis may be started in another directory).
+ */
+static int read_config(struct start *s)
 {
     const char *path;
     char *text;
     size_t len;
 
-    if (a->config_index == 0)
+    if (s->a.config_index == 0)
         return 0;
-    path = a->argv[a->config_index];
-    text = read_small_file(path, BOOTSTRAP_CONFIG_MAX, &len);
+    path = s->a.argv[s->a.config_index];
+    text = read_file(path, BOOTSTRAP_CONFIG_MAX, &len);
     if (text == NULL) {
         log_error("cannot read the Redis configuration file %s: check the "
                   "path, and mount the file into the container",
                   path);
         return -1;
     }
-    rsargs_read_config(a, text, len);
+    redis_args_read_config(&s->a, text, len);
+    explicit_bzero(text, len);
     free(text);
-    if (a->file.has_include)
+    if (s->a.file.has_include)
         log_warnx("%s includes other files: their dir and requirepass "
                   "settings are not looked at here",
                   path);
+    s->conf_abs = absolute(path);
     return 0;
+}
+
+/*
+ * Reads the password of REDIS_PASSWORD_FILE while we may still read a
+ * root-only secret, refusing the combinations Redis would not honour.
+ */
+static int read_password(struct start *s)
+{
+    const struct bootstrap_config *cfg = s->cfg;
+    char err[BOOTSTRAP_ERR_LEN];
+
+    if (cfg->password_file == NULL) {
+        if (s->a.args.has_requirepass)
+            log_warnx("--requirepass on the command line is visible to "
+                      "every user of the host: use REDIS_PASSWORD_FILE with "
+                      "a Docker secret instead");
+        return 0;
+    }
+    if (s->a.args.has_requirepass) {
+        log_errorx("REDIS_PASSWORD_FILE and --requirepass are both set: "
+                   "keep only REDIS_PASSWORD_FILE (a password on the "
+                   "command line is visible to every user of the host)");
+        return -1;
+    }
+    if (s->a.stdin_config) {
+        log_errorx("REDIS_PASSWORD_FILE cannot be combined with '-' "
+                   "(configuration on stdin), which this entrypoint "
+                   "uses to pass the password: put your settings in a "
+                   ".conf file or on the command line");
+        return -1;
+    }
+    if (env_read_secret(cfg->password_file, s->password, sizeof(s->password),
+                        err, sizeof(err)) != 0) {
+        log_errorx("REDIS_PASSWORD_FILE: %s: check the secret (docker "
+                   "secret ls) and the service's secrets: list",
+                   err);
+        return -1;
+    }
+    if (s->a.file.has_requirepass)
+        log_info("the configuration file sets requirepass: the password "
+                 "of REDIS_PASSWORD_FILE replaces it");
+    s->pw = s->password;
+    return 0;
+}
+
+/*
+ * Records the command line for `check` (target.h). Not fatal: without a
+ * record check looks at 127.0.0.1:6379, which is only a problem (and only
+ * then worth a warning) when Redis listens elsewhere or wants a password
+ * check cannot find.
+ */
+static void record_target(const struct start *s)
+{
+    const char *path = s->cfg->target_path;
+    char err[BOOTSTRAP_ERR_LEN];
+
+    if (path == NULL || path[0] == '\0')
+        return;
+    if (target_write(path, &s->a, s->conf_abs, err, sizeof(err)) == 0) {
+        log_debug("command line recorded in %s for `redis-bootstrap check`",
+                  path);
+        return;
+    }
+    if (strcmp(redis_args_port(&s->a), "6379") != 0 ||
+        redis_args_bind(&s->a) != NULL ||
+        (redis_args_requirepass(&s->a) != NULL && s->pw == NULL))
+        log_warnx("%s: `redis-bootstrap check` (the image's HEALTHCHECK) "
+                  "will look for Redis at 127.0.0.1:6379 without this "
+                  "record; make its directory writable for root (e.g. "
+                  "--tmpfs /run) or set REDIS_BOOTSTRAP_TARGET",
+                  err);
+    else
+        log_debug("%s (not needed: Redis listens where check looks)", err);
 }
 
 /* Logs what datadir_prepare() did. */
@@ -176,11 +234,14 @@ static void log_datadir(const char *dir,
 }
 
 /*
- * As root: prepares the data directory for the redis user, then becomes
- * that user for good. Returns 0 or -1 (logged).
+ * As root: prepares the data directory for the redis user, records the
+ * command line for check, then becomes that user for good. Returns 0 or
+ * -1 (logged).
  */
-static int become_redis(const struct rsargs *a, const char *dir)
+static int become_redis(const struct start *s)
 {
+    const struct redis_args *a = &s->a;
+    const char *dir = s->dir;
     char err[BOOTSTRAP_ERR_LEN];
     struct datadir_names names;
     struct datadir_report rep;
@@ -205,15 +266,16 @@ static int become_redis(const struct rsargs *a, const char *dir)
                    BOOTSTRAP_USER);
         return -1;
     }
-    names.dbfilename = rsargs_dbfilename(a);
-    names.appendfilename = rsargs_appendfilename(a);
-    names.appenddirname = rsargs_appenddirname(a);
+    names.dbfilename = redis_args_dbfilename(a);
+    names.appendfilename = redis_args_appendfilename(a);
+    names.appenddirname = redis_args_appenddirname(a);
     if (datadir_prepare(dir, pw->pw_uid, pw->pw_gid, &names, &rep, err,
                         sizeof(err)) != 0) {
         log_errorx("%s", err);
         return -1;
     }
     log_datadir(dir, pw, &rep);
+    record_target(s);
     umask(0077);
     if (privdrop_to(pw->pw_uid, pw->pw_gid, &prep, err, sizeof(err)) != 0) {
         log_errorx("cannot drop root: %s; refusing to run Redis as root", err);
@@ -233,8 +295,9 @@ static int become_redis(const struct rsargs *a, const char *dir)
  * Not root: only what needs no privilege. The directory is created when
  * missing and possible; its owner is not touched.
  */
-static int stay_unprivileged(const char *dir)
+static int stay_unprivileged(const struct start *s)
 {
+    const char *dir = s->dir;
     char err[BOOTSTRAP_ERR_LEN];
     unsigned created;
     int root;
@@ -242,6 +305,7 @@ static int stay_unprivileged(const char *dir)
     log_info("running as uid %u, not root: not changing the owner of %s "
              "nor switching users; Redis runs as uid %u",
              (unsigned)getuid(), dir, (unsigned)getuid());
+    record_target(s);
     umask(0077);
     if (privdrop_harden(err, sizeof(err)) != 0)
         log_warnx("%s", err);
@@ -368,22 +432,22 @@ static int check_writable(const char *dir)
  * Redis), since clients of a container come from other containers.
  */
 static void build_stdin_config(const struct bootstrap_config *cfg,
-                               const struct rsargs *a,
+                               const struct redis_args *a,
                                const char *password,
                                struct buf *conf)
 {
     if (password != NULL) {
-        rsargs_config_requirepass(conf, password);
+        redis_args_config_requirepass(conf, password);
         log_info("password from %s: Redis requires it (AUTH)",
                  cfg->password_file);
         return;
     }
-    if (rsargs_has_requirepass(a))
+    if (redis_args_has_requirepass(a))
         return;
     log_warnx("no REDIS_PASSWORD_FILE: Redis answers every client that can "
               "reach it; do not publish its port, or set REDIS_PASSWORD_FILE "
               "to a Docker secret");
-    if (!rsargs_has_protected_mode(a))
+    if (!redis_args_has_protected_mode(a))
         buf_append_str(conf, "protected-mode no\n");
 }
 
@@ -412,123 +476,113 @@ static int stdin_from(const struct buf *conf)
     return 0;
 }
 
-int bootstrap_run(const struct bootstrap_config *cfg,
-                  int argc,
-                  const char *const *argv)
+/*
+ * The data directory: made usable as root (then root is dropped), or
+ * what can be done without root; then checked writable as the user Redis
+ * runs as.
+ */
+static int prepare_data_dir(struct start *s)
 {
-    char err[BOOTSTRAP_ERR_LEN], password[BOOTSTRAP_SECRET_MAX], *pw = NULL;
-    char *dir = NULL, *conf_abs = NULL;
-    struct buf conf = BUF_INIT;
-    struct rsargs a;
-    int rc = 1;
-
-    /* 1. What to run; anything but redis-server runs untouched. */
-    if (rsargs_parse(&a, argc, argv, err, sizeof(err)) != 0) {
-        log_errorx("%s", err);
-        return 1;
-    }
-    if (!a.is_redis) {
-        /* Another program (redis-cli, a shell...): run it as it is. */
-        rc = run(&a);
-        goto done;
-    }
-    if (a.prepended)
-        log_info("arguments start with an option or a .conf file: running "
-                 "redis-server with them");
-    if (read_config(&a) != 0)
-        goto done;
-
-    /* 2. The password, read while we may still read a root-only secret. */
-    if (cfg->password_file != NULL) {
-        if (a.args.has_requirepass) {
-            log_errorx("REDIS_PASSWORD_FILE and --requirepass are both set: "
-                       "keep only REDIS_PASSWORD_FILE (a password on the "
-                       "command line is visible to every user of the host)");
-            goto done;
-        }
-        if (a.stdin_config) {
-            log_errorx("REDIS_PASSWORD_FILE cannot be combined with '-' "
-                       "(configuration on stdin), which this entrypoint "
-                       "uses to pass the password: put your settings in a "
-                       ".conf file or on the command line");
-            goto done;
-        }
-        if (env_read_secret(cfg->password_file, password, sizeof(password), err,
-                            sizeof(err)) != 0) {
-            log_errorx("REDIS_PASSWORD_FILE: %s: check the secret (docker "
-                       "secret ls) and the service's secrets: list",
-                       err);
-            goto done;
-        }
-        if (a.file.has_requirepass)
-            log_info("the configuration file sets requirepass: the password "
-                     "of REDIS_PASSWORD_FILE replaces it");
-        pw = password;
-    } else if (a.args.has_requirepass) {
-        log_warnx("--requirepass on the command line is visible to every "
-                  "user of the host: use REDIS_PASSWORD_FILE with a Docker "
-                  "secret instead");
-    }
-
-    /* 3. The data directory, then the switch to user redis. */
-    if (rsargs_dir(&a)[0] == '\0') {
+    if (redis_args_dir(&s->a)[0] == '\0') {
         log_errorx("redis-server's dir is empty: give --dir a directory "
                    "(default /data)");
-        goto done;
+        return -1;
     }
-    dir = absolute(rsargs_dir(&a));
+    s->dir = absolute(redis_args_dir(&s->a));
     if (geteuid() == 0) {
-        if (become_redis(&a, dir) != 0)
-            goto done;
-    } else if (stay_unprivileged(dir) != 0) {
-        goto done;
+        if (become_redis(s) != 0)
+            return -1;
+    } else if (stay_unprivileged(s) != 0) {
+        return -1;
     }
-    if (check_writable(dir) != 0)
-        goto done;
+    return check_writable(s->dir);
+}
+
+/*
+ * Starts Redis in the prepared directory: the configuration on stdin,
+ * then exec. Returns only on failure, with the exit status.
+ */
+static int start_redis(struct start *s)
+{
+    struct buf conf = BUF_INIT;
+    int rc = 1;
 
     /*
      * Redis' default dir is "./": with no --dir anywhere, start it in the
      * data directory, as the official image's WORKDIR /data does. A
      * relative config file name must then be made absolute first.
      */
-    if (rsargs_dir_is_default(&a)) {
-        if (a.config_index != 0) {
-            conf_abs = absolute(a.argv[a.config_index]);
-            rsargs_set_arg(&a, a.config_index, conf_abs);
-        }
-        if (chdir(dir) != 0) {
-            log_error("cannot enter the data directory %s", dir);
-            goto done;
+    if (redis_args_dir_is_default(&s->a)) {
+        if (s->conf_abs != NULL)
+            redis_args_set_arg(&s->a, s->a.config_index, s->conf_abs);
+        if (chdir(s->dir) != 0) {
+            log_error("cannot enter the data directory %s", s->dir);
+            return 1;
         }
     }
-    if (!rsargs_appendonly(&a))
+    if (!redis_args_appendonly(&s->a))
         log_warnx("appendonly is off: writes since the last snapshot are lost "
                   "when the container stops; the stack runs "
                   "`redis-server --appendonly yes`");
-    /* 4. The configuration on stdin, then exec. */
-    build_stdin_config(cfg, &a, pw, &conf);
-    if (conf.len > 0) {
-        if (a.stdin_config) {
-            log_warnx("configuration comes from stdin ('-'): not adding "
-                      "protected-mode no");
-        } else {
-            if (stdin_from(&conf) != 0)
-                goto done;
-            rsargs_append(&a, "-");
-        }
+    build_stdin_config(s->cfg, &s->a, s->pw, &conf);
+    if (conf.len > 0 && s->a.stdin_config) {
+        log_warnx("configuration comes from stdin ('-'): not adding "
+                  "protected-mode no");
+    } else if (conf.len > 0) {
+        if (stdin_from(&conf) != 0)
+            goto done;
+        redis_args_append(&s->a, "-");
     }
-    explicit_bzero(password, sizeof(password));
+    explicit_bzero(s->password, sizeof(s->password));
     if (conf.data != NULL)
         explicit_bzero(conf.data, conf.cap);
-    log_command(&a);
-    rc = run(&a);
+    log_command(&s->a);
+    rc = run(&s->a);
 done:
-    explicit_bzero(password, sizeof(password));
     if (conf.data != NULL)
         explicit_bzero(conf.data, conf.cap);
     buf_free(&conf);
-    free(dir);
-    free(conf_abs);
-    rsargs_free(&a);
+    return rc;
+}
+
+/* Frees what a start holds, wiping the password. */
+static void start_free(struct start *s)
+{
+    explicit_bzero(s->password, sizeof(s->password));
+    free(s->dir);
+    free(s->conf_abs);
+    redis_args_free(&s->a);
+}
+
+int bootstrap_run(const struct bootstrap_config *cfg,
+                  int argc,
+                  const char *const *argv)
+{
+    char err[BOOTSTRAP_ERR_LEN];
+    struct start s;
+    int rc = 1;
+
+    memset(&s, 0, sizeof(s));
+    s.cfg = cfg;
+
+    /* What to run; anything but redis-server runs untouched. */
+    if (redis_args_parse(&s.a, argc, argv, err, sizeof(err)) != 0) {
+        log_errorx("%s", err);
+        return 1;
+    }
+    if (!s.a.is_redis) {
+        /* Another program (redis-cli, a shell...): run it as it is. */
+        rc = run(&s.a);
+        goto done;
+    }
+    if (s.a.prepended)
+        log_info("arguments start with an option or a .conf file: running "
+                 "redis-server with them");
+    if (read_config(&s) != 0 || read_password(&s) != 0 ||
+        prepare_data_dir(&s) != 0)
+        goto done;
+    rc = start_redis(&s);
+done:
+    start_free(&s);
     return rc;
 }

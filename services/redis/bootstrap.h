@@ -23,6 +23,9 @@
 
 struct bootstrap_config {
     const char *password_file; /* REDIS_PASSWORD_FILE, or NULL */
+    const char *target_path;   /* REDIS_BOOTSTRAP_TARGET: where the command
+                                  line is recorded for check (target.h);
+                                  NULL or "": not recorded */
 };
 
 /*

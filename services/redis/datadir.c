@@ -1,12 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * datadir.c: the data directory, made usable safely. See datadir.h.
+ *
+ * The rule a reader needs: root changes a mode or an owner only through a
+ * descriptor, and only through one that a walk from the root obtained one
+ * component at a time, each opened relative to its parent with O_NOFOLLOW.
+ * No path is resolved twice and no symbolic link is ever followed, so
+ * nothing that happens between two system calls can send a change
+ * elsewhere. A directory counts as "made here" only when mkdirat()
+ * returned 0 for it, and it gets its mode and owner only when the
+ * descriptor opened right after shows a directory owned by this process:
+ * a user who can write in the parent could have swapped anything else in
+ * (issue 11, item 1). Lexical normalisation ("..", ".") is therefore the
+ * path the walk opens, which is what the system-directory guards match.
  */
 #include "datadir.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,33 +30,120 @@
 
 #include "util.h"
 
-/* Directories whose owner must never change, whatever --dir says. */
-static const char *const datadir_system[] = {
-    "/",          "/bin",     "/boot",        "/dev",     "/etc",
-    "/home",      "/lib",     "/lib32",       "/lib64",   "/libx32",
-    "/media",     "/mnt",     "/opt",         "/proc",    "/root",
-    "/run",       "/sbin",    "/srv",         "/sys",     "/tmp",
-    "/usr",       "/var",     "/var/lib",     "/var/run", "/var/tmp",
-    "/usr/local", "/var/log", "/run/secrets",
+/*
+ * Trees that belong to the system: the directory and everything under it
+ * are refused as a data directory (and for a directory prepare creates
+ * for Redis). /var/run is the Docker socket's directory; every top-level
+ * directory whose name starts with "lib" (/lib, /lib64, /libx32...) counts
+ * as well, see system_tree().
+ */
+static const char *const datadir_trees[] = {
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/proc",
+    "/run",
+    "/sbin",
+    "/sys",
+    "/usr",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/run",
 };
 
-int datadir_is_system_path(const char *path)
-{
-    char norm[4096];
-    size_t i, n;
+/*
+ * Directories shared by what lives under them: their own owner never
+ * changes, but a directory of one's own below them (/home/docker/data,
+ * /srv/redis, /tmp/x) is fine.
+ */
+static const char *const datadir_shared[] = {
+    "/",        "/home",     "/media",   "/mnt",       "/opt",     "/root",
+    "/srv",     "/tmp",      "/var",     "/var/cache", "/var/lib", "/var/local",
+    "/var/log", "/var/mail", "/var/opt", "/var/spool", "/var/tmp",
+};
 
-    /* Compare without trailing slashes, "/" itself aside. */
-    n = strlen(path);
-    if (n == 0 || n >= sizeof(norm))
-        return 1;
-    memcpy(norm, path, n + 1);
-    while (n > 1 && norm[n - 1] == '/')
-        norm[--n] = '\0';
-    for (i = 0; i < sizeof(datadir_system) / sizeof(datadir_system[0]); i++) {
-        if (strcmp(norm, datadir_system[i]) == 0)
-            return 1;
+#define DATADIR_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Normalises the absolute path into out (n bytes) without looking at the
+ * file system: no empty or "." component, ".." removes the one before it
+ * (never above "/"), no trailing slash. Returns 0, or -1 when path is
+ * relative or too long.
+ */
+static int normalize(const char *path, char *out, size_t n)
+{
+    size_t len = 0, k;
+    const char *p = path, *end;
+
+    if (path[0] != '/' || n < 2)
+        return -1;
+    out[0] = '\0';
+    while (*p != '\0') {
+        while (*p == '/')
+            p++;
+        end = p + strcspn(p, "/");
+        k = (size_t)(end - p);
+        if (k == 2 && p[0] == '.' && p[1] == '.') {
+            while (len > 0 && out[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--; /* and its slash */
+            out[len] = '\0';
+        } else if (k > 0 && !(k == 1 && p[0] == '.')) {
+            if (len + 1 + k + 1 > n)
+                return -1;
+            out[len++] = '/';
+            memcpy(out + len, p, k);
+            len += k;
+            out[len] = '\0';
+        }
+        p = end;
     }
+    if (len == 0)
+        strcpy(out, "/");
     return 0;
+}
+
+/* Whether norm is dir or below it ("/etc" and "/etc/ssl", not "/etcx"). */
+static int is_under(const char *norm, const char *dir)
+{
+    size_t n = strlen(dir);
+
+    return strncmp(norm, dir, n) == 0 && (norm[n] == '\0' || norm[n] == '/');
+}
+
+/*
+ * The system tree norm (normalised) lies in, for messages: "/etc", or
+ * "/lib*" for the library directories. NULL when it lies in none.
+ */
+static const char *system_tree(const char *norm)
+{
+    size_t i;
+
+    if (strncmp(norm, "/lib", 4) == 0)
+        return "/lib*";
+    for (i = 0; i < DATADIR_COUNT(datadir_trees); i++) {
+        if (is_under(norm, datadir_trees[i]))
+            return datadir_trees[i];
+    }
+    return NULL;
+}
+
+enum datadir_system datadir_is_system_path(const char *path)
+{
+    char norm[PATH_MAX];
+    size_t i;
+
+    if (normalize(path, norm, sizeof(norm)) != 0)
+        return DATADIR_SYSTEM; /* relative or too long: never a data dir */
+    if (system_tree(norm) != NULL)
+        return DATADIR_SYSTEM;
+    for (i = 0; i < DATADIR_COUNT(datadir_shared); i++) {
+        if (strcmp(norm, datadir_shared[i]) == 0)
+            return DATADIR_SHARED;
+    }
+    return DATADIR_ORDINARY;
 }
 
 /* openat2(2), which glibc 2.36 does not wrap. */
@@ -58,19 +158,201 @@ static int open_in_root(int root_fd, const char *path, int flags)
 }
 
 /*
- * Opens the directory prefix (relative, e.g. "home/docker") under root_fd
- * as O_PATH. With openat2 symbolic links resolve inside root_fd's tree;
- * on kernels without it (before 5.6) a symbolic link is refused (ELOOP).
- * parent_fd and name are the previous component, for that fallback.
+ * Says in what (n bytes) what name in the directory parent is when it
+ * could not be opened as a directory (errno): "a symbolic link (to T)",
+ * "not a directory", or the error. Returns 1 for a symbolic link. errno
+ * is kept.
  */
-static int
-open_prefix(int root_fd, const char *prefix, int parent_fd, const char *name)
+static int what_is(int parent, const char *name, char *what, size_t n)
 {
-    int fd = open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    char target[256];
+    struct stat st;
+    ssize_t len;
+    int saved = errno, link = 0;
 
-    if (fd < 0 && errno == ENOSYS)
-        fd = openat(parent_fd, name,
-                    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode)) {
+        len = readlinkat(parent, name, target, sizeof(target) - 1);
+        target[len > 0 ? len : 0] = '\0';
+        snprintf(what, n, "a symbolic link (to %s)", target);
+        link = 1;
+    } else if (saved == ENOTDIR) {
+        snprintf(what, n, "not a directory");
+    } else {
+        snprintf(what, n, "unreadable (%s)", strerror(saved));
+    }
+    errno = saved;
+    return link;
+}
+
+/*
+ * Says in err why name (shown as shown) in the directory parent could not
+ * be opened as a directory, after openat() failed. errno is kept.
+ */
+static void describe_open_error(
+    int parent, const char *name, const char *shown, char *err, size_t errlen)
+{
+    char what[300];
+    int saved = errno;
+
+    if (what_is(parent, name, what, sizeof(what)))
+        snprintf(err, errlen,
+                 "%s is %s, and symbolic links are not followed here: give "
+                 "the real path",
+                 shown, what);
+    else if (saved == ENOTDIR)
+        snprintf(err, errlen,
+                 "%s exists and is not a directory: move it away or choose "
+                 "another path",
+                 shown);
+    else
+        snprintf(err, errlen, "cannot open %s: %s", shown, strerror(saved));
+    errno = saved;
+}
+
+/*
+ * Opens the directory name of parent as O_PATH, never following a symbolic
+ * link. Returns the descriptor, or -1 with errno set (ENOENT: it is
+ * missing) and, unless it is missing, the reason in err.
+ */
+static int open_component(
+    int parent, const char *name, const char *shown, char *err, size_t errlen)
+{
+    int fd =
+        openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 && errno != ENOENT)
+        describe_open_error(parent, name, shown, err, errlen);
+    return fd;
+}
+
+/*
+ * Creates the directory name in parent and, when this call made it, gives
+ * it mode and (uid not -1) uid:gid through a descriptor checked first to
+ * be that new directory. *made counts it. When someone else created the
+ * name meanwhile, it is opened as found and left as it is. Returns a
+ * descriptor of the directory, or -1 with a message in err.
+ */
+static int create_component(int parent,
+                            const char *name,
+                            const char *shown,
+                            unsigned mode,
+                            uid_t uid,
+                            gid_t gid,
+                            unsigned *made,
+                            char *err,
+                            size_t errlen)
+{
+    char what[300];
+    struct stat st;
+    int fd;
+
+    if (mkdirat(parent, name, 0700) != 0) {
+        if (errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", shown,
+                     strerror(errno));
+            return -1;
+        }
+        /* Someone else made it meanwhile: used as found, not changed. */
+        fd = open_component(parent, name, shown, err, errlen);
+        if (fd < 0 && errno == ENOENT)
+            snprintf(err, errlen,
+                     "%s appeared and vanished while it was being created: "
+                     "someone else writes in its parent directory",
+                     shown);
+        return fd;
+    }
+    fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        what_is(parent, name, what, sizeof(what));
+        snprintf(err, errlen,
+                 "%s was replaced right after it was created, by %s: someone "
+                 "else writes in its parent directory; nothing was changed",
+                 shown, what);
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+        snprintf(err, errlen,
+                 "%s is not the directory just created (owner %u, expected "
+                 "%u): someone else writes in its parent; nothing was changed",
+                 shown, (unsigned)st.st_uid, (unsigned)geteuid());
+        close(fd);
+        return -1;
+    }
+    if (fchmod(fd, mode) != 0 ||
+        (uid != (uid_t)-1 && fchown(fd, uid, gid) != 0)) {
+        snprintf(err, errlen, "cannot set the mode/owner of %s: %s", shown,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    (*made)++;
+    return fd;
+}
+
+/* What walk() does with each component. */
+struct walk {
+    int root_fd;
+    unsigned mode; /* of the last component, when created */
+    uid_t uid;     /* its owner, when created; -1 for this process's */
+    gid_t gid;
+    int dry_run;      /* create nothing, count what is missing */
+    unsigned created; /* directories made (or that would be) */
+};
+
+/*
+ * Walks the absolute path from w->root_fd, creating what is missing
+ * (parents 0755 and this process's, the last one w->mode and w->uid).
+ * Returns a descriptor of the last directory (O_PATH or O_RDONLY), -2 in
+ * a dry run when a component is missing (w->created says how many), or -1
+ * with a message in err.
+ */
+static int walk(struct walk *w, const char *path, char *err, size_t errlen)
+{
+    struct buf shown = BUF_INIT;
+    char *copy = xstrdup(path), *name, *save = NULL;
+    int parent = -1, fd = -1, last, missing = 0;
+
+    parent = dup(w->root_fd);
+    if (parent < 0) {
+        snprintf(err, errlen, "dup: %s", strerror(errno));
+        goto done;
+    }
+    for (name = strtok_r(copy, "/", &save); name != NULL;
+         name = strtok_r(NULL, "/", &save)) {
+        last = save == NULL || strspn(save, "/") == strlen(save);
+        if (strcmp(name, ".") == 0)
+            continue;
+        buf_printf(&shown, "/%s", name);
+        if (missing) {
+            w->created++;
+            continue;
+        }
+        fd = open_component(parent, name, shown.data, err, errlen);
+        if (fd < 0 && errno == ENOENT && w->dry_run) {
+            missing = 1;
+            w->created++;
+            continue;
+        }
+        if (fd < 0 && errno == ENOENT)
+            fd = create_component(
+                parent, name, shown.data, last ? w->mode : 0755,
+                last ? w->uid : (uid_t)-1, last ? w->gid : (gid_t)-1,
+                &w->created, err, errlen);
+        if (fd < 0)
+            goto done;
+        close(parent);
+        parent = fd;
+        fd = -1;
+    }
+    fd = missing ? -2 : parent;
+    if (!missing)
+        parent = -1;
+done:
+    if (parent >= 0)
+        close(parent);
+    free(copy);
+    buf_free(&shown);
     return fd;
 }
 
@@ -84,108 +366,40 @@ int datadir_mkdirs(int root_fd,
                    char *err,
                    size_t errlen)
 {
-    struct buf prefix = BUF_INIT;
-    char *copy = NULL, *name, *save = NULL;
-    int parent = -1, fd = -1, rc = -1, last, missing = 0, made;
+    struct walk w = {root_fd, mode, uid, gid, dry_run, 0};
+    char norm[PATH_MAX];
+    const char *tree;
+    int fd;
 
     *created = 0;
     if (path[0] != '/') {
         snprintf(err, errlen, "%s is not an absolute path", path);
-        goto done;
+        return -1;
     }
-    parent = dup(root_fd);
-    if (parent < 0) {
-        snprintf(err, errlen, "dup: %s", strerror(errno));
-        goto done;
+    if (strstr(path, "/../") != NULL ||
+        (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0)) {
+        snprintf(err, errlen, "%s contains '..': give a plain path", path);
+        return -1;
     }
-    /*
-     * Walk the components. prefix is the path so far, relative to the
-     * root; parent is the directory that holds the current component.
-     * Once one is missing (in a dry run), the rest are only counted.
-     */
-    copy = xstrdup(path);
-    for (name = strtok_r(copy, "/", &save); name != NULL;
-         name = strtok_r(NULL, "/", &save)) {
-        last = save == NULL || strspn(save, "/") == strlen(save);
-        if (strcmp(name, ".") == 0)
-            continue;
-        if (strcmp(name, "..") == 0) {
-            snprintf(err, errlen, "%s contains '..': give a plain path", path);
-            goto done;
-        }
-        if (prefix.len > 0)
-            buf_append_str(&prefix, "/");
-        buf_append_str(&prefix, name);
-        if (missing) {
-            (*created)++;
-            continue;
-        }
-        fd = open_prefix(root_fd, prefix.data, parent, name);
-        made = 0;
-        if (fd < 0 && errno == ENOENT) {
-            if (dry_run) {
-                missing = 1;
-                (*created)++;
-                continue;
-            }
-            if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST) {
-                snprintf(err, errlen, "cannot create /%s: %s", prefix.data,
-                         strerror(errno));
-                goto done;
-            }
-            made = errno != EEXIST;
-            fd = open_prefix(root_fd, prefix.data, parent, name);
-        }
-        if (fd < 0) {
-            if (errno == ENOENT)
-                snprintf(err, errlen,
-                         "/%s is a symbolic link to a missing directory: "
-                         "create its target first",
-                         prefix.data);
-            else if (errno == ENOTDIR)
-                snprintf(err, errlen,
-                         "/%s exists and is not a directory: move it away "
-                         "or choose another path",
-                         prefix.data);
-            else if (errno == ELOOP)
-                snprintf(err, errlen,
-                         "/%s is a symbolic link and this kernel cannot "
-                         "resolve it safely: create the directory by hand",
-                         prefix.data);
-            else
-                snprintf(err, errlen, "cannot open /%s: %s", prefix.data,
-                         strerror(errno));
-            goto done;
-        }
-        if (made) {
-            int dfd;
-
-            /* A new directory: set its mode (mkdir's is masked by umask). */
-            (*created)++;
-            dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (dfd < 0 || fchmod(dfd, last ? mode : 0755) != 0 ||
-                (last && uid != (uid_t)-1 && fchown(dfd, uid, gid) != 0)) {
-                snprintf(err, errlen, "cannot set the mode/owner of /%s: %s",
-                         prefix.data, strerror(errno));
-                if (dfd >= 0)
-                    close(dfd);
-                goto done;
-            }
-            close(dfd);
-        }
-        close(parent);
-        parent = fd;
-        fd = -1;
+    if (normalize(path, norm, sizeof(norm)) != 0) {
+        snprintf(err, errlen, "%s is longer than %d bytes", path, PATH_MAX - 1);
+        return -1;
     }
-    rc = 0;
-done:
+    tree = system_tree(norm);
+    if (uid != (uid_t)-1 && tree != NULL) {
+        snprintf(err, errlen,
+                 "%s is in %s, a system directory: refusing to make a "
+                 "directory there for uid %u; choose another path",
+                 path, tree, (unsigned)uid);
+        return -1;
+    }
+    fd = walk(&w, path, err, errlen);
+    *created = w.created;
+    if (fd == -1)
+        return -1;
     if (fd >= 0)
         close(fd);
-    if (parent >= 0)
-        close(parent);
-    free(copy);
-    buf_free(&prefix);
-    return rc;
+    return 0;
 }
 
 int datadir_exists(int root_fd, const char *path, char *err, size_t errlen)
@@ -211,6 +425,17 @@ int datadir_exists(int root_fd, const char *path, char *err, size_t errlen)
 }
 
 /*
+ * Notes one entry left alone, keeping the first as the log's example.
+ */
+static void skip(struct datadir_report *rep, const char *name, const char *why)
+{
+    rep->skipped++;
+    if (rep->skipped_example[0] == '\0')
+        snprintf(rep->skipped_example, sizeof(rep->skipped_example),
+                 "%.80s (%s)", name, why);
+}
+
+/*
  * Gives one entry of dir_fd to uid:gid when it is a regular file with a
  * single link (Redis' own file); anything else is counted as skipped.
  */
@@ -229,13 +454,10 @@ static void fix_file(int dir_fd,
     if (fstat(fd, &st) != 0)
         goto done;
     if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
-        rep->skipped++;
-        if (rep->skipped_example[0] == '\0')
-            snprintf(rep->skipped_example, sizeof(rep->skipped_example),
-                     "%.80s (%s)", name,
-                     S_ISLNK(st.st_mode)   ? "a symbolic link"
-                     : S_ISREG(st.st_mode) ? "a file with several hard links"
-                                           : "not a regular file");
+        skip(rep, name,
+             S_ISLNK(st.st_mode)   ? "a symbolic link"
+             : S_ISREG(st.st_mode) ? "a file with several hard links"
+                                   : "not a regular file");
         goto done;
     }
     if (st.st_uid == uid && st.st_gid == gid)
@@ -273,12 +495,8 @@ static void fix_aof_dir(int dir_fd,
 
     fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        if (errno != ENOENT) {
-            rep->skipped++;
-            if (rep->skipped_example[0] == '\0')
-                snprintf(rep->skipped_example, sizeof(rep->skipped_example),
-                         "%.80s (not a plain directory)", name);
-        }
+        if (errno != ENOENT)
+            skip(rep, name, "not a plain directory");
         return;
     }
     if (fstat(fd, &st) == 0 && (st.st_uid != uid || st.st_gid != gid) &&
@@ -298,21 +516,94 @@ static void fix_aof_dir(int dir_fd,
 }
 
 /*
- * Whether the directory open on fd is a system directory, by its canonical
- * name (so that "/etc/../etc" or a bind mount's path is seen for what it
- * is). Unknown when /proc is not mounted: then the path given decides.
+ * Gives Redis' own files in the directory open on fd to uid:gid: the
+ * snapshot, the AOF (a file, or Redis 7's directory) and temp-* files.
+ * Returns 0, or -1 with a message in err when it cannot be listed.
  */
-static int is_system_fd(int fd)
+static int fix_files(int fd,
+                     const char *path,
+                     uid_t uid,
+                     gid_t gid,
+                     const struct datadir_names *names,
+                     struct datadir_report *rep,
+                     char *err,
+                     size_t errlen)
 {
-    char link[64], target[4096];
+    struct dirent *de;
+    DIR *d;
+    int scan_fd;
+
+    scan_fd = dup(fd);
+    if (scan_fd < 0 || (d = fdopendir(scan_fd)) == NULL) {
+        if (scan_fd >= 0)
+            close(scan_fd);
+        snprintf(err, errlen, "cannot list %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, names->appenddirname) == 0)
+            fix_aof_dir(fd, de->d_name, uid, gid, names, rep);
+        else if (strcmp(de->d_name, names->dbfilename) == 0 ||
+                 strcmp(de->d_name, names->appendfilename) == 0 ||
+                 starts_with(de->d_name, "temp-"))
+            fix_file(fd, de->d_name, uid, gid, rep);
+    }
+    closedir(d);
+    return 0;
+}
+
+/*
+ * The kind of the directory open on fd, by its name in /proc (what the
+ * kernel says, whatever path led there). Ordinary when /proc is not
+ * mounted: then the path given decides.
+ */
+static enum datadir_system system_kind_fd(int fd)
+{
+    char link[64], target[PATH_MAX];
     ssize_t n;
 
     snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
     n = readlink(link, target, sizeof(target) - 1);
-    if (n <= 0)
-        return 0;
+    if (n <= 0 || target[0] != '/')
+        return DATADIR_ORDINARY;
     target[n] = '\0';
     return datadir_is_system_path(target);
+}
+
+/*
+ * Opens the data directory norm (normalised, not in a system tree) for
+ * reading, creating it (and its parents) when missing. Returns the
+ * descriptor, or -1 with a message in err.
+ */
+static int open_data_dir(const char *norm,
+                         uid_t uid,
+                         gid_t gid,
+                         struct datadir_report *rep,
+                         char *err,
+                         size_t errlen)
+{
+    struct walk w = {-1, 0700, uid, gid, 0, 0};
+    char why[384];
+    int fd, dfd;
+
+    w.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (w.root_fd < 0) {
+        snprintf(err, errlen, "cannot open /: %s", strerror(errno));
+        return -1;
+    }
+    fd = walk(&w, norm, why, sizeof(why));
+    close(w.root_fd);
+    if (fd < 0) {
+        snprintf(err, errlen, "the data directory %s: %s", norm, why);
+        return -1;
+    }
+    rep->created = w.created > 0;
+    dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        snprintf(err, errlen, "cannot open the data directory %s: %s", norm,
+                 strerror(errno));
+    close(fd);
+    return dfd;
 }
 
 int datadir_prepare(const char *path,
@@ -323,48 +614,37 @@ int datadir_prepare(const char *path,
                     char *err,
                     size_t errlen)
 {
-    struct dirent *de;
+    char norm[PATH_MAX];
+    const char *tree;
     struct stat st;
-    DIR *d = NULL;
-    unsigned created;
-    int fd = -1, root = -1, rc = -1, scan_fd;
+    int fd = -1, rc = -1;
 
     memset(rep, 0, sizeof(*rep));
-    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0 || datadir_mkdirs(root, path, 0700, uid, gid, 0, &created,
-                                       err, errlen) != 0) {
-            if (root < 0)
-                snprintf(err, errlen, "cannot open /: %s", strerror(errno));
-            goto done;
-        }
-        rep->created = created > 0;
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (normalize(path, norm, sizeof(norm)) != 0) {
+        snprintf(err, errlen,
+                 "the data directory %s is not an absolute path of at most "
+                 "%d bytes",
+                 path, PATH_MAX - 1);
+        return -1;
     }
-    if (fd < 0) {
-        /* O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a symbolic link. */
-        if ((errno == ELOOP || errno == ENOTDIR) && lstat(path, &st) == 0 &&
-            S_ISLNK(st.st_mode))
-            snprintf(err, errlen,
-                     "the data directory %s is a symbolic link: give "
-                     "redis-server the real directory with --dir",
-                     path);
-        else if (errno == ENOTDIR)
-            snprintf(err, errlen,
-                     "the data directory %s is not a directory: mount a "
-                     "directory there, or give another one with --dir",
-                     path);
-        else
-            snprintf(err, errlen, "cannot open the data directory %s: %s", path,
-                     strerror(errno));
+    tree = system_tree(norm);
+    if (tree != NULL) {
+        snprintf(err, errlen,
+                 "the data directory %s is in %s, a system directory: Redis "
+                 "must not write there, nor be given it; give redis-server a "
+                 "directory of its own with --dir (e.g. /data)",
+                 norm, tree);
+        return -1;
+    }
+    fd = open_data_dir(norm, uid, gid, rep, err, errlen);
+    if (fd < 0)
         goto done;
-    }
     if (fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot stat %s: %s", norm, strerror(errno));
         goto done;
     }
-    if (datadir_is_system_path(path) || is_system_fd(fd)) {
+    if (datadir_is_system_path(norm) != DATADIR_ORDINARY ||
+        system_kind_fd(fd) != DATADIR_ORDINARY) {
         rep->refused = 1;
         rc = 0;
         goto done;
@@ -380,30 +660,9 @@ int datadir_prepare(const char *path,
     if ((st.st_mode & 0700) != 0700 &&
         fchmod(fd, (st.st_mode & 07777) | 0700) == 0)
         rep->chmodded = 1;
-
-    /* Redis' own files in it. */
-    scan_fd = dup(fd);
-    if (scan_fd < 0 || (d = fdopendir(scan_fd)) == NULL) {
-        if (scan_fd >= 0)
-            close(scan_fd);
-        snprintf(err, errlen, "cannot list %s: %s", path, strerror(errno));
-        goto done;
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, names->appenddirname) == 0)
-            fix_aof_dir(fd, de->d_name, uid, gid, names, rep);
-        else if (strcmp(de->d_name, names->dbfilename) == 0 ||
-                 strcmp(de->d_name, names->appendfilename) == 0 ||
-                 starts_with(de->d_name, "temp-"))
-            fix_file(fd, de->d_name, uid, gid, rep);
-    }
-    rc = 0;
+    rc = fix_files(fd, norm, uid, gid, names, rep, err, errlen);
 done:
-    if (d != NULL)
-        closedir(d);
     if (fd >= 0)
         close(fd);
-    if (root >= 0)
-        close(root);
     return rc;
 }

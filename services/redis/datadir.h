@@ -6,10 +6,11 @@
  * directory itself 0700), then it and Redis' own files in it are given to
  * the redis user. Nothing else changes owner: a user's unrelated files in a
  * bind-mounted directory stay as they are. Every change is made through a
- * file descriptor opened without following symbolic links, and files with
- * more than one hard link are left alone, so a link planted in the
- * directory cannot turn a chown onto another file (the official image's
- * `find . \! -user redis -exec chown redis {} +` follows symlinks).
+ * file descriptor obtained by a walk that never follows a symbolic link,
+ * and files with more than one hard link are left alone, so a link planted
+ * in the path or in the directory cannot turn a chmod or chown onto
+ * another file (the official image's `find . \! -user redis -exec chown
+ * redis {} +` follows symlinks).
  */
 #ifndef PART5_DATADIR_H
 #define PART5_DATADIR_H
@@ -38,9 +39,12 @@ struct datadir_report {
 };
 
 /*
- * Prepares path (absolute, or relative to the working directory) for Redis
- * running as uid:gid, as described above. Returns 0, or -1 with a message
- * in err saying what to do. A directory that is a symbolic link is refused.
+ * Prepares path (absolute) for Redis running as uid:gid, as described
+ * above. The path is normalised (".", "..") and then walked from "/"
+ * without following any symbolic link: a link anywhere in it is refused,
+ * as is a path in a system tree (DATADIR_SYSTEM). A shared directory
+ * (DATADIR_SHARED) is used but keeps its owner (rep->refused). Returns 0,
+ * or -1 with a message in err that names the path and says what to do.
  */
 int datadir_prepare(const char *path,
                     uid_t uid,
@@ -50,20 +54,36 @@ int datadir_prepare(const char *path,
                     char *err,
                     size_t errlen);
 
-/*
- * Whether path is one whose owner must never change ("/", /etc, /usr,
- * /tmp...): giving it to redis would hand it the system.
- */
-int datadir_is_system_path(const char *path);
+/* What datadir_is_system_path() says of a path. */
+enum datadir_system {
+    DATADIR_ORDINARY = 0, /* a directory of its own: fine */
+    DATADIR_SHARED,       /* "/", /home, /tmp, /var/lib...: shared by what
+                             is under it; its owner is left alone */
+    DATADIR_SYSTEM,       /* in /etc, /usr, /bin, /sbin, /lib*, /boot,
+                             /proc, /sys, /dev, /run, /var/run (the Docker
+                             socket's), /var/lib/docker...: refused whole */
+};
 
 /*
- * Creates the directories of path that are missing, each component opened
- * without following symbolic links out of root_fd's tree (RESOLVE_IN_ROOT
- * with openat2; symlinks are resolved as if root_fd were "/"). Created
- * parents get 0755 and root's ownership as they are; the last component
- * gets mode and, when uid is not -1, uid:gid. With dry_run nothing changes.
- * *created is set to the number of directories made (or that would be).
- * Returns 0, or -1 with a message in err.
+ * Whether path is a system directory, and of which kind (non-zero) or not
+ * (DATADIR_ORDINARY, 0). The absolute path is normalised without looking
+ * at the file system ("." and ".." removed). A relative path counts as
+ * DATADIR_SYSTEM: it is never a data directory.
+ */
+enum datadir_system datadir_is_system_path(const char *path);
+
+/*
+ * Creates the directories of path (absolute, without "..") that are
+ * missing under root_fd, walking one component at a time relative to the
+ * previous one and never following a symbolic link: a link in the path is
+ * an error naming it. Created parents get 0755 and this process's
+ * ownership; the last component gets mode and, when uid is not -1,
+ * uid:gid (then a path in a system tree is refused). Mode and owner are
+ * set through a descriptor checked to be the directory this call made:
+ * if something else took its place meanwhile, nothing is changed and the
+ * call fails. With dry_run nothing changes. *created is set to the number
+ * of directories made (or that would be). Returns 0, or -1 with a message
+ * in err that names the path.
  */
 int datadir_mkdirs(int root_fd,
                    const char *path,
@@ -77,9 +97,11 @@ int datadir_mkdirs(int root_fd,
 
 /*
  * Whether path (absolute) exists under root_fd, whatever its type (a
- * socket, a file, a directory), resolving symbolic links inside root_fd's
- * tree as datadir_mkdirs() does. Returns 1 when it exists, 0 when it does
- * not, -1 with a message in err when it cannot be told.
+ * socket, a file, a directory). It only looks, so symbolic links are
+ * followed, resolved inside root_fd's tree (openat2 RESOLVE_IN_ROOT: an
+ * absolute link means root_fd's "/"), as the host's Docker would resolve
+ * a bind source. Returns 1 when it exists, 0 when it does not, -1 with a
+ * message in err when it cannot be told.
  */
 int datadir_exists(int root_fd, const char *path, char *err, size_t errlen);
 

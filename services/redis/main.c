@@ -9,7 +9,6 @@
  */
 #include <stdarg.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +16,12 @@
 #include <unistd.h>
 
 #include "bootstrap.h"
-#include "check.h"
 #include "env.h"
+#include "healthcheck.h"
 #include "log.h"
 #include "preflight.h"
 #include "prepare.h"
+#include "target.h"
 #include "util.h"
 #include "version.h"
 
@@ -30,15 +30,19 @@
 
 static struct {
     const char *password_file;
+    const char *target_path;
     enum log_level log_level;
 } cfg = {
     .password_file = NULL,
+    .target_path = TARGET_DEFAULT_PATH,
     .log_level = LOG_LEVEL_INFO,
 };
 
 static const struct env_var rb_env[] = {
     {"REDIS_PASSWORD_FILE", ENV_PATH, 0, 4096, &cfg.password_file,
      "file holding the Redis password (a Docker secret); Redis requires it"},
+    {"REDIS_BOOTSTRAP_TARGET", ENV_PATH, 0, 4096, &cfg.target_path,
+     "where the entrypoint records how Redis was started, for check"},
     {"LOG_LEVEL", ENV_LOGLEVEL, 0, 0, &cfg.log_level,
      "debug, info, warn or error"},
 };
@@ -87,9 +91,13 @@ static void usage(FILE *out)
         "  constraints match this node.\n"
         "  Exit: 0 fine or warnings only, 1 errors, 2 not a compose file.\n"
         "\n"
-        "check: exits 0 when Redis at HOST:PORT (default 127.0.0.1:6379)\n"
-        "  answers PING and is not loading its data, 1 otherwise. --wait N\n"
-        "  retries for up to N seconds. For the image's HEALTHCHECK.\n"
+        "check: exits 0 when Redis answers PING and is not loading its\n"
+        "  data, 1 otherwise. It asks the Redis the entrypoint started (its\n"
+        "  port, bind address and password, from REDIS_BOOTSTRAP_TARGET and\n"
+        "  the config file named there; default 127.0.0.1:6379);\n"
+        "  --host, --port and --password-file win. As root it drops to user\n"
+        "  redis before it connects. --wait N retries for up to N seconds.\n"
+        "  For the image's HEALTHCHECK.\n"
         "\n"
         "Environment:\n",
         PREFLIGHT_REDIS_UID, PREFLIGHT_REDIS_GID);
@@ -112,23 +120,6 @@ static int usage_error(const char *fmt, ...)
     return EXIT_UNREADABLE;
 }
 
-/*
- * Parses a decimal number within [min, max]. Returns 0, or -1 when s is not
- * one.
- */
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* redis-bootstrap prepare: its options, then the command (prepare.c). */
 static int cmd_prepare(int argc, char **argv)
 {
@@ -147,77 +138,25 @@ static int cmd_prepare(int argc, char **argv)
     return prepare_run(&o, stdout, stderr);
 }
 
-/* redis-bootstrap check. */
+/* redis-bootstrap check: see healthcheck.h. */
 static int cmd_check(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *password_file = cfg.password_file;
-    char password[BOOTSTRAP_SECRET_MAX], err[ENV_ERR_LEN];
-    char msg[CHECK_MSG_LEN];
-    long port = 6379, timeout_ms = 2000, wait_s = 0;
-    enum check_result res;
-    uint64_t deadline;
-    int i, quiet = 0, have_password = 0;
+    struct healthcheck_opts o;
+    struct healthcheck_env env;
+    struct buf why = BUF_INIT;
+    int rc;
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = argc > i + 1 ? argv[i + 1] : NULL;
-
-        if (strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-            continue;
-        }
-        if (strcmp(a, "--host") != 0 && strcmp(a, "--port") != 0 &&
-            strcmp(a, "--password-file") != 0 && strcmp(a, "--timeout") != 0 &&
-            strcmp(a, "--wait") != 0)
-            return usage_error("check: unknown option %s", a);
-        if (v == NULL)
-            return usage_error("check: %s needs a value", a);
-        i++;
-        if (strcmp(a, "--host") == 0)
-            host = v;
-        else if (strcmp(a, "--password-file") == 0)
-            password_file = v;
-        else if (strcmp(a, "--port") == 0) {
-            if (parse_long(v, 1, 65535, &port) != 0)
-                return usage_error("check: --port %s: give 1-65535", v);
-        } else if (strcmp(a, "--timeout") == 0) {
-            if (parse_long(v, 1, 60000, &timeout_ms) != 0)
-                return usage_error("check: --timeout %s: give milliseconds, "
-                                   "1-60000",
-                                   v);
-        } else if (parse_long(v, 0, 3600, &wait_s) != 0)
-            return usage_error("check: --wait %s: give seconds, 0-3600", v);
+    switch (healthcheck_parse_args(argc, argv, &o, &why)) {
+    case HEALTHCHECK_ARGS_HELP: usage(stdout); return 0;
+    case HEALTHCHECK_ARGS_BAD:
+        rc = usage_error("%s", why.data);
+        buf_free(&why);
+        return rc;
+    case HEALTHCHECK_ARGS_OK: break;
     }
-    if (password_file != NULL) {
-        if (env_read_secret(password_file, password, sizeof(password), err,
-                            sizeof(err)) != 0) {
-            fprintf(stderr,
-                    "redis-bootstrap: check: %s: give the secret Redis was "
-                    "started with\n",
-                    err);
-            return 1;
-        }
-        have_password = 1;
-    }
-    /* One try, or tries every 200 ms until --wait seconds have passed. */
-    deadline = now_ms() + (uint64_t)wait_s * 1000;
-    for (;;) {
-        res = check_redis(host, (int)port, have_password ? password : NULL,
-                          (int)timeout_ms, msg, sizeof(msg));
-
-        /* A wrong password will not fix itself: no point in waiting. */
-        if (res == CHECK_UP || res == CHECK_AUTH || now_ms() >= deadline)
-            break;
-        usleep(200 * 1000);
-    }
-    explicit_bzero(password, sizeof(password));
-    if (!quiet)
-        fprintf(res == CHECK_UP ? stdout : stderr, "redis-bootstrap: %s\n",
-                msg);
-    return res == CHECK_UP ? 0 : 1;
+    env.password_file = cfg.password_file;
+    env.target_path = cfg.target_path;
+    return healthcheck_run(&o, &env);
 }
 
 int main(int argc, char **argv)
@@ -254,5 +193,6 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     bc.password_file = cfg.password_file;
+    bc.target_path = cfg.target_path;
     return bootstrap_run(&bc, argc - 1, (const char *const *)(argv + 1));
 }

@@ -28,7 +28,7 @@
 #include "compose.h"
 #include "preflight.h"
 #include "prepare.h"
-#include "rsargs.h"
+#include "redis_args.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -142,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct compose_error err;
     struct compose_file *cf;
     struct preflight p;
-    struct rsargs a;
+    struct redis_args a;
     char **words = NULL, *text;
     int n;
 
@@ -165,8 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (n > 0)
         compose_words_free(words, (size_t)n);
     memset(&a, 0, sizeof(a));
-    rsargs_read_config(&a, (const char *)data, size);
-    rsargs_free(&a);
+    redis_args_read_config(&a, (const char *)data, size);
+    redis_args_free(&a);
     free(text);
     return 0;
 }

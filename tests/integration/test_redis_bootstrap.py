@@ -18,8 +18,9 @@ import subprocess
 import tempfile
 import time
 
-from part5test import (TIME_SCALE, Proc, binary, check, free_port,
-                       require_root_and_redis, run, step, wait_until)
+from part5test import (BUILD, TIME_SCALE, Proc, binary, check, free_port,
+                       proc_status, require_root_and_redis, run, step,
+                       tcp_peer_ports, wait_until)
 
 require_root_and_redis("these tests start redis-bootstrap as root "
                        "(owners, the switch to user redis)")
@@ -28,9 +29,18 @@ BOOT = binary("redis-bootstrap")
 SOURCE = os.environ.get("PART5_SOURCE", ".")
 FIXTURES = os.path.join(SOURCE, "tests", "fixtures", "compose")
 REDIS = pwd.getpwnam("redis")  # created by Debian's redis-server package
+# The LD_PRELOAD shim that wins the mkdirat race (race_mkdirat.c).
+RACE_SHIM = os.path.join(BUILD, "tests", "race_mkdirat.so")
 
 
 _tmpdirs = []
+
+# Where the entrypoints started here record their command line for check
+# (services/redis/target.h): a file of this run's, never the machine's
+# /run/redis-bootstrap.target. Tests that need a record of their own pass
+# REDIS_BOOTSTRAP_TARGET themselves.
+_tmpdirs.append(tempfile.mkdtemp(prefix="redis-bootstrap-target-"))
+os.environ["REDIS_BOOTSTRAP_TARGET"] = os.path.join(_tmpdirs[0], "target")
 
 
 def tmpdir():
@@ -58,11 +68,13 @@ def cli(port, *args, password=None):
 
 
 def boot_check(port, *extra, env=None):
-    """Runs `redis-bootstrap check`; returns (exit status, output)."""
+    """Runs `redis-bootstrap check` (with --port unless port is None);
+    returns (exit status, output)."""
     e = dict(os.environ)
     e.pop("REDIS_PASSWORD_FILE", None)
     e.update(env or {})
-    r = subprocess.run([BOOT, "check", "--port", str(port)] + list(extra),
+    argv = [BOOT, "check"] + (["--port", str(port)] if port else [])
+    r = subprocess.run(argv + list(extra),
                        capture_output=True, text=True, env=e,
                        timeout=60 * TIME_SCALE)
     return r.returncode, r.stdout + r.stderr
@@ -85,18 +97,10 @@ def start(datadir, *args, env=None, port=None, wait=True):
                 raise AssertionError(
                     f"redis-bootstrap exited ({p.p.returncode}):\n"
                     f"{p.output()}")
-            return boot_check(port, "--timeout", "500", *extra)[0] == 0
+            return boot_check(port, "--timeout", "500", *extra,
+                              env=env)[0] == 0
         wait_until(up, 15 * TIME_SCALE, interval=0.1, what="Redis to be up")
     return p
-
-
-def status_fields(pid):
-    fields = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            fields[k] = v.strip()
-    return fields
 
 
 def test_root_owned_data_dir_becomes_usable():
@@ -137,7 +141,7 @@ def test_runs_as_redis_user():
     step(f"the process started (pid {pid}) is redis-server itself (exec)")
     with open(f"/proc/{pid}/comm") as f:
         check(f.read().strip() == "redis-server", "comm is redis-server")
-    s = status_fields(pid)
+    s = proc_status(pid)
     uid, gid = str(REDIS.pw_uid), str(REDIS.pw_gid)
     check(s["Uid"].split() == [uid] * 4, f"Uid {s['Uid']} (all {uid})")
     check(s["Gid"].split() == [gid] * 4, f"Gid {s['Gid']} (all {gid})")
@@ -275,6 +279,112 @@ def test_check_up_down_loading():
     check(cli(port, "DBSIZE") == "20000", "all 20000 keys are there")
 
 
+def own_target():
+    """A record path of one's own, as a container has its own /run."""
+    return {"REDIS_BOOTSTRAP_TARGET": os.path.join(tmpdir(), "target")}
+
+
+def test_check_follows_entrypoint():
+    """Issue 11, item 3: with no option, check reaches the Redis the
+    entrypoint started, as the image's HEALTHCHECK must: its port, bind
+    address and password from the command line, a config file, or
+    REDIS_PASSWORD_FILE."""
+    step("--port and --requirepass on the command line")
+    env = own_target()
+    p = start(os.path.join(tmpdir(), "data"), "--requirepass", "s3 cret",
+              env=env)
+    rc, out = boot_check(None, env=env)
+    check(rc == 0 and f"127.0.0.1:{p.port} is up" in out,
+          f"check with no option: {out.strip()!r}")
+    with open(env["REDIS_BOOTSTRAP_TARGET"], "rb") as f:
+        rec = f.read()
+    st = os.stat(env["REDIS_BOOTSTRAP_TARGET"])
+    check(st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o600 and
+          b"--port\0%d\0" % p.port in rec,
+          "the record is root's, mode 0600, and holds the command line")
+    p.stop()
+
+    step("a config file setting port, bind and requirepass")
+    d = tmpdir()
+    env = own_target()
+    port = free_port()
+    conf = os.path.join(d, "redis.conf")
+    with open(conf, "w") as f:
+        f.write(f"port {port}\nbind 127.0.0.1 -::1\n"
+                f'requirepass "pa ss"\ndir "{d}/data"\n')
+    os.chmod(conf, 0o644)
+    p = Proc([BOOT, conf], env=env, name="redis-bootstrap")
+    wait_until(lambda: boot_check(None, env=env)[0] == 0, 15 * TIME_SCALE,
+               interval=0.1, what="check (no option) to find Redis up")
+    check(cli(port, "PING", password="pa ss") == "PONG",
+          f"Redis listens on {port} with the file's password")
+    p.stop()
+
+    step("REDIS_PASSWORD_FILE and --port: the same environment as the "
+         "container's")
+    d = tmpdir()
+    secret = os.path.join(d, "secret")
+    with open(secret, "w") as f:
+        f.write("from-a-secret\n")
+    os.chmod(secret, 0o400)
+    env = dict(own_target(), REDIS_PASSWORD_FILE=secret)
+    p = start(os.path.join(d, "data"), env=env)
+    rc, out = boot_check(None, env=env)
+    check(rc == 0 and f"127.0.0.1:{p.port} is up" in out,
+          f"check with no option: {out.strip()!r}")
+    wrong = os.path.join(d, "wrong")
+    with open(wrong, "w") as f:
+        f.write("wrong\n")
+    rc, out = boot_check(None, "--password-file", wrong, env=env)
+    check(rc == 1 and "refused the password" in out,
+          f"an option still wins over the record: {out.strip()!r}")
+    p.stop()
+
+    step("a record check cannot trust is refused")
+    env = own_target()
+    with open(env["REDIS_BOOTSTRAP_TARGET"], "w") as f:
+        f.write("redis-bootstrap target 1\nredis-server\0")
+    os.chmod(env["REDIS_BOOTSTRAP_TARGET"], 0o666)
+    rc, out = boot_check(None, env=env)
+    check(rc == 1 and "not a record the entrypoint wrote" in out,
+          f"writable by others: {out.strip()[-100:]!r}")
+
+
+def test_check_drops_root():
+    """Issue 11, item 3: check, started as root (as Docker runs the
+    HEALTHCHECK in this image), is not root while it talks to Redis. Redis
+    is paused (CLIENT PAUSE) so that check waits for its answer, connected,
+    while /proc is read."""
+    env = own_target()
+    p = start(os.path.join(tmpdir(), "data"), env=env)
+    # Long enough for check to start (slower under valgrind). It cannot be
+    # cut short: CLIENT UNPAUSE waits for the pause like any command.
+    pause = int(2000 * min(TIME_SCALE, 3))
+    check(cli(p.port, "CLIENT", "PAUSE", str(pause), "ALL") == "OK",
+          f"Redis paused for {pause} ms")
+    c = Proc([BOOT, "check", "--port", str(p.port), "--timeout", "60000"],
+             env=env, name="check")
+
+    def connected():
+        if not c.alive():
+            raise AssertionError(f"check exited:\n{c.output()}")
+        return p.port in tcp_peer_ports(c.p.pid) and proc_status(c.p.pid)
+    seen = wait_until(connected, 10 * TIME_SCALE, interval=0.01,
+                      what="check to connect to Redis")
+    check(p.port in tcp_peer_ports(c.p.pid), "check is still connected "
+          "(waiting for Redis) while its status is read")
+    uid, gid = str(REDIS.pw_uid), str(REDIS.pw_gid)
+    check(seen["Uid"].split() == [uid] * 4 and seen["Gid"].split() ==
+          [gid] * 4, f"Uid {seen['Uid']}, Gid {seen['Gid']}: user redis, "
+          "not root")
+    check(seen["Groups"] == "", "no supplementary groups")
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        check(int(seen[cap], 16) == 0, f"{cap} {seen[cap]} (none)")
+    check(seen["NoNewPrivs"] == "1", "NoNewPrivs 1")
+    check(c.wait(30 * TIME_SCALE) == 0 and "is up" in c.output(),
+          f"and it says up once Redis answers: {c.output().strip()!r}")
+
+
 def test_other_conventions():
     d = tmpdir()
     step("first argument an option: redis-server goes in front")
@@ -350,7 +460,7 @@ def test_not_root():
     try:
         wait_until(lambda: boot_check(port, "--timeout", "500")[0] == 0,
                    15 * TIME_SCALE, interval=0.1, what="Redis to be up")
-        s = status_fields(p.pid)
+        s = proc_status(p.pid)
         check(s["Uid"].split()[0] == str(nobody.pw_uid),
               f"Redis runs as nobody (uid {s['Uid'].split()[0]})")
         check(s["Umask"] == "0077" and s["NoNewPrivs"] == "1",
@@ -374,10 +484,113 @@ def test_not_root():
           f"says what to do: {r.stderr.strip()[-120:]!r}")
 
 
-def prepare(*args):
+def prepare(*args, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
     r = subprocess.run([BOOT, "prepare"] + list(args), capture_output=True,
-                       text=True, timeout=30)
+                       text=True, timeout=30 * TIME_SCALE, env=e)
     return r.returncode, r.stdout, r.stderr
+
+
+def mode_owner(path):
+    st = os.lstat(path)
+    return oct(stat.S_IMODE(st.st_mode)), st.st_uid, st.st_gid
+
+
+def race_env(name, victim):
+    """The environment that makes race_mkdirat.so swap the directory NAME
+    for a link to VICTIM right after mkdirat() creates it."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return {"LD_PRELOAD": RACE_SHIM, "PART5_RACE_NAME": name,
+            "PART5_RACE_VICTIM": victim,
+            # An ASan build wants its runtime first among the libraries.
+            "ASAN_OPTIONS": (asan + ":" if asan else "") +
+            "verify_asan_link_order=0"}
+
+
+def must_not_start(argv, env=None):
+    """Runs the entrypoint, which must stop with exit status 1 before
+    Redis starts; returns its output."""
+    p = Proc(argv, env=env, name="redis-bootstrap")
+    try:
+        rc = p.wait(10 * TIME_SCALE)
+    except subprocess.TimeoutExpired:
+        p.stop()
+        raise AssertionError(f"it started Redis instead:\n{p.output()}")
+    check(rc == 1, f"exit status {rc}")
+    return p.output()
+
+
+def test_mkdirat_race():
+    """Issue 11, item 1: between mkdirat() and the chmod/chown, a user who
+    can write in the parent renames the new directory and plants a link to
+    a victim. Won every time by race_mkdirat.so, on the real program."""
+    tutorial = os.path.join(FIXTURES, "docker-compose.part5-redis.yml")
+    root = tmpdir()
+    victim = os.path.join(root, "victim")
+    os.mkdir(victim, 0o755)
+    before = mode_owner(victim)
+    step("prepare: /home/docker/data becomes a link to /victim (a 0755 "
+         "root directory of the host root) right after it is created")
+    rc, out, err = prepare("-f", tutorial, "--host-root", root,
+                           env=race_env("data", "/victim"))
+    data = os.path.join(root, "home", "docker", "data")
+    check(os.path.islink(data), "the race was won: the link is in place")
+    check(mode_owner(victim) == before, f"the victim is still {before}")
+    lines = [ln for ln in out.splitlines() if ": error: " in ln and
+             "/home/docker/data" in ln]
+    check(rc == 1 and lines, f"exit 1 ({rc}) with an error naming the path: "
+          f"{lines[:1]}")
+
+    step("the entrypoint: a missing --dir swapped the same way")
+    d = tmpdir()
+    victim = os.path.join(d, "victim")
+    os.mkdir(victim, 0o755)
+    before = mode_owner(victim)
+    data = os.path.join(d, "data")
+    out = must_not_start([BOOT, "redis-server", "--port", str(free_port()),
+                          "--bind", "127.0.0.1", "--dir", data],
+                         env=race_env("data", victim))
+    check(os.path.islink(data), "the race was won: the link is in place")
+    check(mode_owner(victim) == before, f"the victim is still {before}")
+    check(data in out and "nothing was changed" in out,
+          "the message names the path")
+
+
+def test_data_dir_guards():
+    """Issue 11, item 2: system trees refused by prefix, and no symbolic
+    link followed in --dir or in a config file's dir."""
+    step("--dir in /run (a system tree): refused, nothing created")
+    top = f"/run/test-redis-bootstrap-{os.getpid()}"
+    _tmpdirs.append(top)
+    out = must_not_start([BOOT, "redis-server", "--port", str(free_port()),
+                          "--dir", top + "/data"])
+    check(not os.path.exists(top), f"{top} was not created")
+    check("in /run, a system directory" in out, "the message says why")
+
+    step("a config file's dir through a symbolic link: refused")
+    d = tmpdir()
+    real = os.path.join(d, "real")
+    os.mkdir(real, 0o755)
+    os.symlink(real, os.path.join(d, "link"))
+    conf = os.path.join(d, "redis.conf")
+    with open(conf, "w") as f:
+        f.write(f"port {free_port()}\nbind 127.0.0.1\n"
+                f'dir "{d}/link/data"\n')
+    out = must_not_start([BOOT, conf])
+    check(not os.path.exists(os.path.join(real, "data")),
+          "nothing was created behind the link")
+    check(f"{d}/link is a symbolic link" in out, "the message names the link")
+
+    step("--dir with a link in an earlier component, to an existing "
+         "directory: refused, its owner unchanged")
+    os.mkdir(os.path.join(real, "data"), 0o755)
+    before = mode_owner(os.path.join(real, "data"))
+    out = must_not_start([BOOT, "redis-server", "--port", str(free_port()),
+                          "--dir", f"{d}/link/data"])
+    check(mode_owner(os.path.join(real, "data")) == before,
+          f"{real}/data is still {before}")
+    check(f"{d}/link is a symbolic link" in out, "the message names the link")
 
 
 def test_prepare_host_root():
@@ -469,5 +682,6 @@ def test_prepare_host_root():
 if __name__ == "__main__":
     run([test_root_owned_data_dir_becomes_usable, test_runs_as_redis_user,
          test_appendonly_survives_restart, test_password_from_file,
-         test_check_up_down_loading, test_other_conventions, test_not_root,
-         test_prepare_host_root])
+         test_check_up_down_loading, test_check_follows_entrypoint,
+         test_check_drops_root, test_other_conventions, test_not_root,
+         test_prepare_host_root, test_mkdirat_race, test_data_dir_guards])

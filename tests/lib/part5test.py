@@ -222,6 +222,39 @@ def docker(*args, host=None, timeout=120, check_rc=True, stdin=None):
     return r.stdout.strip()
 
 
+def proc_status(pid):
+    """The fields of /proc/PID/status as a dict ({"Uid": "999\t999...",
+    "CapEff": "0000000000000000", ...})."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            fields[k] = v.strip()
+    return fields
+
+
+def tcp_peer_ports(pid):
+    """The remote ports of the TCP connections process PID holds open. The
+    tables are read in the process's own network namespace, so this works
+    as well for a process inside a container, seen from the host."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[9] in inodes:
+                    ports.add(int(cols[2].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def require_root_and_redis(why):
     """Exits the test program before it starts: 77 (ctest's SKIP) when not
     root, saying why root is needed; 1 when redis-server is missing."""

@@ -32,7 +32,11 @@ require_root_and_redis("these tests mount file systems and start "
 BOOT = binary("redis-bootstrap")
 REDIS = pwd.getpwnam("redis")
 _mounts = []
-_dirs = []
+_dirs = [tempfile.mkdtemp(prefix="relb-target-")]
+
+# The entrypoint's record for check (services/redis/target.h) goes to a
+# file of this run's, never to the machine's /run.
+os.environ["REDIS_BOOTSTRAP_TARGET"] = os.path.join(_dirs[0], "target")
 
 
 def tmpdir():

@@ -4,6 +4,12 @@
  * (services/redis/datadir.c) on real files: only the directory and Redis'
  * own files change owner, never through a symbolic or hard link. Changing
  * owners needs root: those tests are skipped (and say so) otherwise.
+ *
+ * The program is linked with -Wl,--wrap=mkdirat: __wrap_mkdirat() below
+ * passes every call through, and, when a test arms it, wins the race that
+ * a user who can write in the parent directory would try to win: right
+ * after the real mkdirat() it renames the fresh directory away and plants
+ * a symbolic link to a victim directory under its name.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +25,34 @@
 #include <unistd.h>
 
 #include "datadir.h"
+#include "redis_unit.h"
 #include "util.h"
+
+int __real_mkdirat(int dirfd, const char *name, mode_t mode);
+int __wrap_mkdirat(int dirfd, const char *name, mode_t mode);
+
+/* The race to win in the next mkdirat() of a component called name. */
+static struct {
+    const char *name;   /* the component to swap, NULL: no race */
+    const char *victim; /* what the planted link points to */
+    int won;            /* the swap was made */
+} race;
+
+int __wrap_mkdirat(int dirfd, const char *name, mode_t mode)
+{
+    char moved[256];
+    int rc = __real_mkdirat(dirfd, name, mode);
+
+    if (rc == 0 && race.name != NULL && strcmp(name, race.name) == 0) {
+        snprintf(moved, sizeof(moved), "%s.moved", name);
+        if (renameat(dirfd, name, dirfd, moved) != 0 ||
+            symlinkat(race.victim, dirfd, name) != 0)
+            fail_msg("the race shim could not swap %s", name);
+        race.name = NULL;
+        race.won = 1;
+    }
+    return rc;
+}
 
 /* An owner nobody has, so every change shows. */
 #define TEST_UID 54321
@@ -27,27 +60,6 @@
 
 static const struct datadir_names names = {"dump.rdb", "appendonly.aof",
                                            "appendonlydir"};
-
-static int setup_tmp(void **state)
-{
-    char *dir = xstrdup("/tmp/test-redis-datadir-XXXXXX");
-
-    if (mkdtemp(dir) == NULL || chmod(dir, 0755) != 0)
-        return -1;
-    *state = dir;
-    return 0;
-}
-
-static int teardown_tmp(void **state)
-{
-    char cmd[512];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
-    if (system(cmd) != 0)
-        return -1;
-    free(*state);
-    return 0;
-}
 
 /* Creates a file (root-owned when run as root) with some content. */
 static void must_write(const char *dir, const char *name)
@@ -218,6 +230,117 @@ static void test_redis_datadir_refusals(void **state)
     assert_int_not_equal(st.st_uid, TEST_UID);
 }
 
+/* The mode and owner of a path, not following a symbolic link. */
+static struct stat must_lstat(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0)
+        fail_msg("cannot stat %s", path);
+    return st;
+}
+
+/*
+ * Arms the race on the next mkdirat() of name, with a victim directory
+ * dir/victim of the given mode (root's, as /etc would be).
+ */
+static void
+arm_race(const char *dir, const char *name, mode_t mode, char *victim, size_t n)
+{
+    must_mkdir(dir, "victim", mode);
+    snprintf(victim, n, "%s/victim", dir);
+    race.name = name;
+    race.victim = victim;
+    race.won = 0;
+}
+
+/* Asserts the victim kept its mode and owner, then disarms the race. */
+static void assert_victim_unchanged(const char *victim, mode_t mode)
+{
+    struct stat st = must_lstat(victim);
+
+    assert_true(race.won);
+    if (!S_ISDIR(st.st_mode) || (st.st_mode & 07777) != mode ||
+        st.st_uid != 0 || st.st_gid != 0)
+        fail_msg("the victim %s became %04o %u:%u (it was %04o 0:0)", victim,
+                 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+                 (unsigned)st.st_gid, (unsigned)mode);
+    race.name = NULL;
+}
+
+/*
+ * Runs prepare's walk on tmp/home/docker/data as hostdirs.c does (from
+ * "/", for uid TEST_UID). Returns what datadir_mkdirs() returned, with its
+ * message in err.
+ */
+static int race_mkdirs(const char *tmp, char *err, size_t errlen)
+{
+    char data[1024];
+    unsigned created;
+    int root, rc;
+
+    snprintf(data, sizeof(data), "%s/home/docker/data", tmp);
+    root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root >= 0);
+    rc = datadir_mkdirs(root, data, 0700, TEST_UID, TEST_GID, 0, &created, err,
+                        errlen);
+    close(root);
+    return rc;
+}
+
+/*
+ * prepare's walk (datadir_mkdirs under a host root, as hostdirs.c calls
+ * it): the data directory it has just created is swapped for a link to a
+ * victim before its mode and owner are set. The victim must keep both, and
+ * the call must fail with a message that names the path.
+ */
+static void test_redis_datadir_race_last_component(void **state)
+{
+    char victim[1024], err[512];
+    int rc;
+
+    skip_unless_root();
+    arm_race(*state, "data", 0755, victim, sizeof(victim));
+    rc = race_mkdirs(*state, err, sizeof(err));
+    assert_victim_unchanged(victim, 0755); /* first: what the race won */
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "/home/docker/data"));
+}
+
+/* The same race won on a parent that the walk creates (mode 0755). */
+static void test_redis_datadir_race_parent(void **state)
+{
+    char victim[1024], inside[1100], err[512];
+    int rc;
+
+    skip_unless_root();
+    arm_race(*state, "docker", 0750, victim, sizeof(victim));
+    rc = race_mkdirs(*state, err, sizeof(err));
+    assert_victim_unchanged(victim, 0750); /* first: what the race won */
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "/home/docker was replaced"));
+    snprintf(inside, sizeof(inside), "%s/data", victim);
+    assert_int_equal(access(inside, F_OK), -1); /* nothing made through it */
+}
+
+/* The entrypoint's path (datadir_prepare of a missing directory). */
+static void test_redis_datadir_race_entrypoint(void **state)
+{
+    const char *tmp = *state;
+    char data[1024], victim[1024], err[512];
+    struct datadir_report rep;
+    int rc;
+
+    skip_unless_root();
+    arm_race(tmp, "data", 0755, victim, sizeof(victim));
+    snprintf(data, sizeof(data), "%s/data", tmp);
+    rc = datadir_prepare(data, TEST_UID, TEST_GID, &names, &rep, err,
+                         sizeof(err));
+    assert_victim_unchanged(victim, 0755);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, data));
+}
+
 static void test_redis_datadir_system_paths(void **state)
 {
     (void)state;
@@ -231,16 +354,161 @@ static void test_redis_datadir_system_paths(void **state)
     assert_false(datadir_is_system_path("/var/lib/redis"));
 }
 
+/*
+ * The system trees are refused whole, not only their top directory
+ * (issue 11, item 2), however the path is spelled.
+ */
+static void test_redis_datadir_system_trees(void **state)
+{
+    static const char *const refused[] = {
+        "/etc/ssl",
+        "/etc/ssl/private",
+        "/usr/bin",
+        "/usr/local/redis",
+        "/bin/x",
+        "/sbin/x",
+        "/lib/x86_64-linux-gnu",
+        "/lib64/x",
+        "/libx32/x",
+        "/boot/efi",
+        "/proc/1",
+        "/sys/fs/cgroup",
+        "/dev/shm",
+        "/run/redis",
+        "/run/secrets/x",
+        "/var/run/docker",
+        "/var/lib/docker/volumes/x/_data",
+        "//etc//ssl/",
+        "/tmp/../etc/ssl",
+        "/data/../../usr/bin",
+        "/./usr/./bin",
+    };
+    static const char *const fine[] = {
+        "/data",          "/home/docker/data", "/var/lib/redis",
+        "/tmp/redis",     "/srv/redis",        "/etcx/data",
+        "/usrdata",       "/mnt/disk/redis",   "/tmp/../data",
+        "/home/run/data",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        if (!datadir_is_system_path(refused[i]))
+            fail_msg("%s is not refused", refused[i]);
+    }
+    for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        if (datadir_is_system_path(fine[i]))
+            fail_msg("%s is refused", fine[i]);
+    }
+}
+
+/*
+ * A data directory in a system tree stops the entrypoint before anything
+ * is created or changed; prepare refuses to make one there for Redis.
+ * /run is used because the path does not exist: before the fix it was
+ * created (and given away), so the test removes it whatever happens.
+ */
+static void test_redis_datadir_refuses_system_tree(void **state)
+{
+    char top[256], data[300], err[512], cmd[300];
+    struct datadir_report rep;
+    unsigned created;
+    int rc, rc2, root, existed;
+
+    (void)state;
+    skip_unless_root();
+    snprintf(top, sizeof(top), "/run/test-redis-datadir-%ld", (long)getpid());
+    snprintf(data, sizeof(data), "%s/data", top);
+    rc = datadir_prepare(data, TEST_UID, TEST_GID, &names, &rep, err,
+                         sizeof(err));
+    root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root >= 0);
+    rc2 = datadir_mkdirs(root, data, 0700, TEST_UID, TEST_GID, 0, &created, err,
+                         sizeof(err));
+    close(root);
+    existed = access(top, F_OK) == 0;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+    if (existed && system(cmd) != 0)
+        fail_msg("cannot remove %s", top);
+    assert_false(existed);
+    assert_int_equal(rc, -1);
+    assert_int_equal(rc2, -1);
+    assert_non_null(strstr(err, data));
+    assert_non_null(strstr(err, "/run, a system directory"));
+}
+
+/*
+ * No symbolic link is followed anywhere in the path, not only in its last
+ * component: a link planted in a parent cannot send the chown elsewhere.
+ */
+static void test_redis_datadir_symlink_in_path(void **state)
+{
+    const char *tmp = *state;
+    char victim[1024], link[1024], data[1100], err[512];
+    struct datadir_report rep;
+    unsigned created;
+    int rc, root;
+
+    skip_unless_root();
+    must_mkdir(tmp, "victim", 0755);
+    must_mkdir(tmp, "victim/sub", 0755);
+    snprintf(victim, sizeof(victim), "%s/victim", tmp);
+    snprintf(link, sizeof(link), "%s/link", tmp);
+    assert_int_equal(symlink(victim, link), 0);
+
+    /* An existing directory behind the link: the entrypoint. */
+    snprintf(data, sizeof(data), "%s/sub", link);
+    rc = datadir_prepare(data, TEST_UID, TEST_GID, &names, &rep, err,
+                         sizeof(err));
+    assert_int_equal(owner_of(victim, "sub"), 0);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, link));
+    assert_non_null(strstr(err, "is a symbolic link"));
+
+    /* A missing one: neither the entrypoint nor prepare creates it. */
+    snprintf(data, sizeof(data), "%s/new", link);
+    rc = datadir_prepare(data, TEST_UID, TEST_GID, &names, &rep, err,
+                         sizeof(err));
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, link));
+    root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root >= 0);
+    rc = datadir_mkdirs(root, data, 0700, TEST_UID, TEST_GID, 0, &created, err,
+                        sizeof(err));
+    close(root);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "is a symbolic link"));
+    snprintf(data, sizeof(data), "%s/new", victim);
+    assert_int_equal(access(data, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_redis_datadir_owned_files_only,
-                                        setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_redis_datadir_created, setup_tmp,
-                                        teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_redis_datadir_refusals, setup_tmp,
-                                        teardown_tmp),
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_created,
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_refusals,
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
         cmocka_unit_test(test_redis_datadir_system_paths),
+        cmocka_unit_test(test_redis_datadir_system_trees),
+        cmocka_unit_test(test_redis_datadir_refuses_system_tree),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_symlink_in_path,
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_race_last_component,
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_race_parent,
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_redis_datadir_race_entrypoint,
+                                        redis_unit_setup_tmp,
+                                        redis_unit_teardown_tmp),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * rsargs.c: the entrypoint's command line. See rsargs.h.
+ * redis_args.c: the entrypoint's command line. See redis_args.h.
  */
-#include "rsargs.h"
+#include "redis_args.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -11,6 +11,12 @@
 #include <strings.h>
 
 #include "util.h"
+
+/*
+ * Words of a config line looked at: the name and up to 16 values (Redis
+ * binds at most 16 addresses); the rest of a longer line is ignored.
+ */
+#define REDIS_ARGS_MAX_WORDS 17
 
 /* Whether s ends in suffix. */
 static int ends_with(const char *s, const char *suffix)
@@ -29,10 +35,13 @@ static void set_str(char **slot, const char *value)
 
 /*
  * Records one setting (name without dashes, case-insensitive, as Redis
- * reads it) and its first value in s. Other settings are ignored.
+ * reads it) in s: value is its first value, all every value separated by
+ * spaces (bind takes several). Other settings are ignored.
  */
-static void
-settings_apply(struct rsargs_settings *s, const char *name, const char *value)
+static void settings_apply(struct redis_args_settings *s,
+                           const char *name,
+                           const char *value,
+                           const char *all)
 {
     if (strcasecmp(name, "dir") == 0)
         set_str(&s->dir, value);
@@ -46,9 +55,12 @@ settings_apply(struct rsargs_settings *s, const char *name, const char *value)
         set_str(&s->appendonly, value);
     else if (strcasecmp(name, "port") == 0)
         set_str(&s->port, value);
-    else if (strcasecmp(name, "requirepass") == 0)
+    else if (strcasecmp(name, "bind") == 0)
+        set_str(&s->bind, all);
+    else if (strcasecmp(name, "requirepass") == 0) {
+        set_str(&s->requirepass, value);
         s->has_requirepass = value != NULL && value[0] != '\0';
-    else if (strcasecmp(name, "protected-mode") == 0)
+    } else if (strcasecmp(name, "protected-mode") == 0)
         s->has_protected_mode = 1;
     else if (strcasecmp(name, "include") == 0)
         s->has_include = 1;
@@ -57,7 +69,7 @@ settings_apply(struct rsargs_settings *s, const char *name, const char *value)
 /*
  * Frees the strings of one set of settings and clears it.
  */
-static void settings_free(struct rsargs_settings *s)
+static void settings_free(struct redis_args_settings *s)
 {
     free(s->dir);
     free(s->dbfilename);
@@ -65,17 +77,21 @@ static void settings_free(struct rsargs_settings *s)
     free(s->appenddirname);
     free(s->appendonly);
     free(s->port);
+    free(s->bind);
+    if (s->requirepass != NULL)
+        explicit_bzero(s->requirepass, strlen(s->requirepass));
+    free(s->requirepass);
     memset(s, 0, sizeof(*s));
 }
 
-void rsargs_append(struct rsargs *a, const char *value)
+void redis_args_append(struct redis_args *a, const char *value)
 {
     a->argv = xrealloc(a->argv, (a->argc + 2) * sizeof(*a->argv));
     a->argv[a->argc++] = xstrdup(value);
     a->argv[a->argc] = NULL;
 }
 
-void rsargs_set_arg(struct rsargs *a, size_t i, const char *value)
+void redis_args_set_arg(struct redis_args *a, size_t i, const char *value)
 {
     if (i < a->argc)
         set_str(&a->argv[i], value);
@@ -87,10 +103,11 @@ void rsargs_set_arg(struct rsargs *a, size_t i, const char *value)
  * (first or last), then options "--name value..." whose values run until
  * the next "--".
  */
-static void parse_redis_options(struct rsargs *a)
+static void parse_redis_options(struct redis_args *a)
 {
-    size_t i = 1;
-    const char *arg, *value;
+    struct buf all = BUF_INIT;
+    size_t i = 1, j;
+    const char *arg;
 
     if (a->argc > 1 && a->argv[1][0] != '-') {
         a->config_index = 1;
@@ -101,20 +118,25 @@ static void parse_redis_options(struct rsargs *a)
         if (strcmp(arg, "-") == 0 && (i == 1 || i == a->argc - 1)) {
             a->stdin_config = 1;
         } else if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0') {
-            /* Only the first value matters here (not --save 900 1...). */
-            value = "";
-            if (i + 1 < a->argc && strncmp(a->argv[i + 1], "--", 2) != 0)
-                value = a->argv[i + 1];
-            settings_apply(&a->args, arg + 2, value);
+            /* Its values: up to the next option or a final "-". */
+            buf_reset(&all);
+            buf_reserve(&all, 0);
+            for (j = i + 1; j < a->argc && strncmp(a->argv[j], "--", 2) != 0 &&
+                            !(j == a->argc - 1 && strcmp(a->argv[j], "-") == 0);
+                 j++)
+                buf_printf(&all, "%s%s", j > i + 1 ? " " : "", a->argv[j]);
+            settings_apply(&a->args, arg + 2, j > i + 1 ? a->argv[i + 1] : "",
+                           all.data);
         }
     }
+    buf_free(&all);
 }
 
-int rsargs_parse(struct rsargs *a,
-                 int argc,
-                 const char *const *argv,
-                 char *err,
-                 size_t errlen)
+int redis_args_parse(struct redis_args *a,
+                     int argc,
+                     const char *const *argv,
+                     char *err,
+                     size_t errlen)
 {
     int i;
 
@@ -127,18 +149,18 @@ int rsargs_parse(struct rsargs *a,
     }
     a->argv = xcalloc(1, sizeof(*a->argv));
     if (argv[0][0] == '-' || ends_with(argv[0], ".conf")) {
-        rsargs_append(a, "redis-server");
+        redis_args_append(a, "redis-server");
         a->prepended = 1;
     }
     for (i = 0; i < argc; i++)
-        rsargs_append(a, argv[i]);
+        redis_args_append(a, argv[i]);
     a->is_redis = strcmp(base_name(a->argv[0]), "redis-server") == 0;
     if (a->is_redis)
         parse_redis_options(a);
     return 0;
 }
 
-void rsargs_free(struct rsargs *a)
+void redis_args_free(struct redis_args *a)
 {
     size_t i;
 
@@ -231,11 +253,12 @@ err:
     return -1;
 }
 
-void rsargs_read_config(struct rsargs *a, const char *text, size_t len)
+void redis_args_read_config(struct redis_args *a, const char *text, size_t len)
 {
     const char *p = text, *end = text + len, *eol;
-    char *words[2];
-    int n;
+    char *words[REDIS_ARGS_MAX_WORDS];
+    struct buf all = BUF_INIT;
+    int n, i;
 
     while (p < end) {
         eol = memchr(p, '\n', (size_t)(end - p));
@@ -244,38 +267,44 @@ void rsargs_read_config(struct rsargs *a, const char *text, size_t len)
         while (p < eol && isspace((unsigned char)*p))
             p++;
         if (p < eol && *p != '#') {
-            n = split_config_line(p, eol, words, 2);
+            n = split_config_line(p, eol, words, REDIS_ARGS_MAX_WORDS);
+            buf_reset(&all);
+            buf_reserve(&all, 0);
+            for (i = 1; i < n; i++)
+                buf_printf(&all, "%s%s", i > 1 ? " " : "", words[i]);
             if (n >= 1)
-                settings_apply(&a->file, words[0], n == 2 ? words[1] : "");
+                settings_apply(&a->file, words[0], n >= 2 ? words[1] : "",
+                               all.data);
             while (n > 0)
                 free(words[--n]);
         }
         p = eol + 1;
     }
+    buf_free(&all);
 }
 
-const char *rsargs_dir(const struct rsargs *a)
+const char *redis_args_dir(const struct redis_args *a)
 {
     if (a->args.dir != NULL)
         return a->args.dir;
     if (a->file.dir != NULL)
         return a->file.dir;
-    return RSARGS_DEFAULT_DIR;
+    return REDIS_ARGS_DEFAULT_DIR;
 }
 
-int rsargs_dir_is_default(const struct rsargs *a)
+int redis_args_dir_is_default(const struct redis_args *a)
 {
     return a->args.dir == NULL && a->file.dir == NULL;
 }
 
-const char *rsargs_dbfilename(const struct rsargs *a)
+const char *redis_args_dbfilename(const struct redis_args *a)
 {
     if (a->args.dbfilename != NULL)
         return a->args.dbfilename;
     return a->file.dbfilename != NULL ? a->file.dbfilename : "dump.rdb";
 }
 
-const char *rsargs_appendfilename(const struct rsargs *a)
+const char *redis_args_appendfilename(const struct redis_args *a)
 {
     if (a->args.appendfilename != NULL)
         return a->args.appendfilename;
@@ -283,7 +312,7 @@ const char *rsargs_appendfilename(const struct rsargs *a)
                                           : "appendonly.aof";
 }
 
-const char *rsargs_appenddirname(const struct rsargs *a)
+const char *redis_args_appenddirname(const struct redis_args *a)
 {
     if (a->args.appenddirname != NULL)
         return a->args.appenddirname;
@@ -291,7 +320,7 @@ const char *rsargs_appenddirname(const struct rsargs *a)
                                          : "appendonlydir";
 }
 
-int rsargs_appendonly(const struct rsargs *a)
+int redis_args_appendonly(const struct redis_args *a)
 {
     const char *v =
         a->args.appendonly != NULL ? a->args.appendonly : a->file.appendonly;
@@ -299,17 +328,37 @@ int rsargs_appendonly(const struct rsargs *a)
     return v != NULL && strcasecmp(v, "yes") == 0;
 }
 
-int rsargs_has_requirepass(const struct rsargs *a)
+int redis_args_has_requirepass(const struct redis_args *a)
 {
     return a->args.has_requirepass || a->file.has_requirepass;
 }
 
-int rsargs_has_protected_mode(const struct rsargs *a)
+int redis_args_has_protected_mode(const struct redis_args *a)
 {
     return a->args.has_protected_mode || a->file.has_protected_mode;
 }
 
-void rsargs_config_requirepass(struct buf *b, const char *password)
+const char *redis_args_port(const struct redis_args *a)
+{
+    if (a->args.port != NULL)
+        return a->args.port;
+    return a->file.port != NULL ? a->file.port : "6379";
+}
+
+const char *redis_args_bind(const struct redis_args *a)
+{
+    return a->args.bind != NULL ? a->args.bind : a->file.bind;
+}
+
+const char *redis_args_requirepass(const struct redis_args *a)
+{
+    const char *v =
+        a->args.requirepass != NULL ? a->args.requirepass : a->file.requirepass;
+
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+void redis_args_config_requirepass(struct buf *b, const char *password)
 {
     const unsigned char *p;
 
