@@ -9,6 +9,7 @@ part5_unit_test(compose redis_bootstrap_core)
 part5_unit_test(compose_checks redis_bootstrap_core)
 part5_unit_test(prepare redis_bootstrap_core)
 part5_unit_test(redis_args redis_bootstrap_core)
+part5_unit_test(in_root redis_bootstrap_core)
 part5_unit_test(redis_datadir redis_bootstrap_core)
 # Its mkdirat() shim wins the chmod/chown race of issue 11 on demand.
 target_link_options(test_redis_datadir PRIVATE -Wl,--wrap=mkdirat)

@@ -106,6 +106,7 @@ static enum MHD_Result hello_metrics(struct hello *h, struct http_req *req)
     m.redis_errors = st.errors;
     m.redis_outages = st.outages;
     m.visits_counted = st.incr_ok;
+    m.page_requests = h->page_requests;
     m.redis_up = counter_up(h->counter);
     m.connections = http_connections(h->srv);
     m.start_time = h->start_time;
@@ -148,8 +149,10 @@ static enum MHD_Result hello_handle(void *cls, struct http_req *req)
     case HELLO_ROUTE_API:
         if (http_method_bit(req->method) == HTTP_HEAD)
             op = counter_next(h->counter, hello_on_count, req);
-        else
+        else {
+            h->page_requests++;
             op = counter_incr(h->counter, hello_on_count, req);
+        }
         if (op == NULL)
             return hello_answer(h, req, 0, 0);
         req->data = op;

@@ -54,6 +54,7 @@ struct hello {
     struct shutdown_watch sw;
     double start_time;
     unsigned drain_grace_ms;
+    uint64_t page_requests; /* GET / and GET /api (not HEAD) */
 };
 
 /*

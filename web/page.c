@@ -123,6 +123,11 @@ void page_render_metrics(struct buf *b, const struct page_metrics *m)
                "replica.\n"
                "# TYPE hello_visits_total counter\n"
                "hello_visits_total %llu\n"
+               "# HELP hello_page_requests_total GET / and GET /api "
+               "requests, with or without a count (what the visualizer "
+               "shows).\n"
+               "# TYPE hello_page_requests_total counter\n"
+               "hello_page_requests_total %llu\n"
                "# HELP hello_http_connections Open HTTP connections.\n"
                "# TYPE hello_http_connections gauge\n"
                "hello_http_connections %u\n"
@@ -132,6 +137,7 @@ void page_render_metrics(struct buf *b, const struct page_metrics *m)
                "process_start_time_seconds %.3f\n",
                m->redis_up, (unsigned long long)m->redis_errors,
                (unsigned long long)m->redis_outages,
-               (unsigned long long)m->visits_counted, m->connections,
+               (unsigned long long)m->visits_counted,
+               (unsigned long long)m->page_requests, m->connections,
                m->start_time);
 }

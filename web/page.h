@@ -57,6 +57,7 @@ struct page_metrics {
     uint64_t redis_errors;   /* requests that got no count */
     uint64_t redis_outages;  /* times Redis went down */
     uint64_t visits_counted; /* INCR answered */
+    uint64_t page_requests;  /* GET / and GET /api, counted or not */
     int redis_up;
     unsigned connections; /* open HTTP connections */
     double start_time;    /* Unix time of the start */

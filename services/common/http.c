@@ -63,6 +63,7 @@ struct http_server {
     unsigned peak;     /* most connections open since the last trim */
     int closed_in_run; /* a connection closed during MHD_run() */
     int draining;
+    uint64_t last_request_ms; /* when the last request began (drain) */
     void (*drain_done)(void *arg);
     void *drain_arg;
     LIST_HEAD(, http_req) suspended; /* requests with req->suspended set */
@@ -81,6 +82,8 @@ static void http_on_timer(uv_timer_t *t);
 
 /* Memory of closed connections worth giving back to the system. */
 #define HTTP_TRIM_BYTES (512 * 1024)
+/* A drain closes connections that had no request for this long. */
+#define HTTP_DRAIN_IDLE_MS 500
 
 /*
  * Each connection has a pool of conn_memory bytes from malloc. After a
@@ -297,6 +300,7 @@ static enum MHD_Result http_access(void *cls,
         req->cls = srv->cfg.cls;
         *req_cls = req;
         srv->in_flight++;
+        srv->last_request_ms = now_ms();
         if (http_method_bit(method) == HTTP_OTHER)
             return http_send_error(req, 405);
         return MHD_YES;
@@ -368,6 +372,31 @@ static void http_finish_drain(struct http_server *srv)
         done(srv->drain_arg);
 }
 
+/*
+ * Whether the drain is over: every connection closed, or none in flight
+ * and no request for HTTP_DRAIN_IDLE_MS. Not as soon as nothing is in
+ * flight: a keep-alive client sends its next request on the connection it
+ * has, and closing that connection between two of its requests resets the
+ * next one. While draining each gets its next answer with "Connection:
+ * close" and goes elsewhere; only connections left idle (a browser's, which
+ * retries) are closed by the stop. Otherwise checks again when the idle
+ * time will have passed.
+ */
+static void http_check_drain(struct http_server *srv)
+{
+    uint64_t idle = now_ms() - srv->last_request_ms;
+    uint64_t wait = HTTP_DRAIN_IDLE_MS - idle;
+
+    if (srv->connections == 0 ||
+        (srv->in_flight == 0 && idle >= HTTP_DRAIN_IDLE_MS)) {
+        http_finish_drain(srv);
+        return;
+    }
+    if (srv->in_flight == 0 && (!uv_is_active((uv_handle_t *)&srv->timer) ||
+                                uv_timer_get_due_in(&srv->timer) > wait))
+        uv_timer_start(&srv->timer, http_on_timer, wait, 0);
+}
+
 static void http_on_drain_timeout(uv_timer_t *t)
 {
     struct http_server *srv = t->data;
@@ -403,8 +432,8 @@ static void http_run(struct http_server *srv)
     } else {
         uv_timer_stop(&srv->timer);
     }
-    if (srv->draining && srv->in_flight == 0 && srv->drain_done != NULL)
-        http_finish_drain(srv);
+    if (srv->draining && srv->drain_done != NULL)
+        http_check_drain(srv);
 }
 
 static void http_on_timer(uv_timer_t *t)
@@ -682,8 +711,9 @@ void http_server_drain(struct http_server *srv,
     fd = MHD_quiesce_daemon(srv->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    log_info("draining: no new connections, %u requests in flight",
-             srv->in_flight);
+    log_info("draining: no new connections, %u requests in flight, %u "
+             "connections open",
+             srv->in_flight, srv->connections);
     uv_timer_start(&srv->drain_timer, http_on_drain_timeout, grace_ms, 0);
     http_run(srv);
 }

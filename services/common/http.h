@@ -97,7 +97,9 @@ unsigned http_connections(const struct http_server *srv);
 /*
  * Stops accepting new connections and marks the server as draining:
  * responses carry "Connection: close" from now on. done(arg) is called
- * from the loop once no request is in flight, or after grace_ms.
+ * from the loop once every connection has closed (a keep-alive one after
+ * its next answer) or none had a request for half a second, or after
+ * grace_ms.
  */
 void http_server_drain(struct http_server *srv,
                        unsigned grace_ms,

@@ -20,14 +20,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "in_root.h"
 #include "util.h"
 
 /*
@@ -144,17 +143,6 @@ enum datadir_system datadir_is_system_path(const char *path)
             return DATADIR_SHARED;
     }
     return DATADIR_ORDINARY;
-}
-
-/* openat2(2), which glibc 2.36 does not wrap. */
-static int open_in_root(int root_fd, const char *path, int flags)
-{
-    struct open_how how;
-
-    memset(&how, 0, sizeof(how));
-    how.flags = (unsigned long long)flags;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
 }
 
 /*
@@ -411,9 +399,7 @@ int datadir_exists(int root_fd, const char *path, char *err, size_t errlen)
         rel++;
     if (*rel == '\0')
         return 1; /* the root itself */
-    fd = open_in_root(root_fd, rel, O_PATH | O_CLOEXEC);
-    if (fd < 0 && errno == ENOSYS)
-        fd = openat(root_fd, rel, O_PATH | O_CLOEXEC);
+    fd = in_root_open(root_fd, rel, O_PATH | O_CLOEXEC);
     if (fd >= 0) {
         close(fd);
         return 1;

@@ -98,7 +98,7 @@ int datadir_mkdirs(int root_fd,
 /*
  * Whether path (absolute) exists under root_fd, whatever its type (a
  * socket, a file, a directory). It only looks, so symbolic links are
- * followed, resolved inside root_fd's tree (openat2 RESOLVE_IN_ROOT: an
+ * followed, resolved inside root_fd's tree (in_root_open(): an
  * absolute link means root_fd's "/"), as the host's Docker would resolve
  * a bind source. Returns 1 when it exists, 0 when it does not, -1 with a
  * message in err when it cannot be told.

@@ -136,6 +136,7 @@ static void test_page_metrics(void **state)
     m.redis_errors = 3;
     m.redis_outages = 1;
     m.visits_counted = 9;
+    m.page_requests = 12;
     m.redis_up = 0;
     m.connections = 4;
     m.start_time = 1700000000.5;
@@ -146,6 +147,7 @@ static void test_page_metrics(void **state)
     assert_non_null(strstr(b.data, "\nhello_redis_errors_total 3\n"));
     assert_non_null(strstr(b.data, "\nhello_redis_outages_total 1\n"));
     assert_non_null(strstr(b.data, "\nhello_visits_total 9\n"));
+    assert_non_null(strstr(b.data, "\nhello_page_requests_total 12\n"));
     assert_non_null(strstr(b.data, "# TYPE hello_requests_total counter\n"));
     assert_non_null(
         strstr(b.data, "process_start_time_seconds 1700000000.500\n"));

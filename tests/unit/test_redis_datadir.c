@@ -3,7 +3,8 @@
  * test_redis_datadir.c: the entrypoint's handling of the data directory
  * (services/redis/datadir.c) on real files: only the directory and Redis'
  * own files change owner, never through a symbolic or hard link. Changing
- * owners needs root: those tests are skipped (and say so) otherwise.
+ * owners needs root: those tests are skipped (and say so) otherwise, or
+ * fail with PART5_REQUIRE_ALL=1.
  *
  * The program is linked with -Wl,--wrap=mkdirat: __wrap_mkdirat() below
  * passes every call through, and, when a test arms it, wins the race that
@@ -96,13 +97,23 @@ static unsigned owner_of(const char *dir, const char *name)
     return (unsigned)st.st_uid;
 }
 
+/*
+ * Skips a test that needs root when not root, saying so; with
+ * PART5_REQUIRE_ALL=1 (CI) that fails the test instead, so a test that
+ * stops running is noticed.
+ */
 static void skip_unless_root(void)
 {
-    if (geteuid() != 0) {
-        print_message("skipped: changing owners needs root (CI runs as "
-                      "root)\n");
-        skip();
-    }
+    const char *all = getenv("PART5_REQUIRE_ALL");
+
+    if (geteuid() == 0)
+        return;
+    if (all != NULL && strcmp(all, "1") == 0)
+        fail_msg("changing owners needs root, and PART5_REQUIRE_ALL=1 "
+                 "makes a skip a failure");
+    print_message("skipped: changing owners needs root (CI runs as "
+                  "root)\n");
+    skip();
 }
 
 static void test_redis_datadir_owned_files_only(void **state)
