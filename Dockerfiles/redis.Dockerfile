@@ -17,14 +17,20 @@
 # ever runs as root. See README.md, "The images".
 
 # --- build: Debian's toolchain and -dev packages, then CMake -----------------
-# This RUN line is the same in all three Dockerfiles, so the legacy builder
-# caches it once for the three images.
-FROM debian:bookworm-slim AS build
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        cmake make gcc libc6-dev pkg-config \
-        libmicrohttpd-dev libhiredis-dev libyaml-dev libyajl-dev libuv1-dev \
- && rm -rf /var/lib/apt/lists/*
+# The build stage runs on the engine's own architecture. TARGET_ARCH is the
+# Debian architecture the image is for (amd64, arm64, armhf, armel); empty,
+# the build stage's own. Another one is cross-compiled with Debian's cross
+# gcc and its ARCH port's packages: Dockerfiles/toolchain.sh. BASE_IMAGE is
+# the build stage's base (../stack build --emulate gives it an arm Debian,
+# which then builds natively under qemu). ../stack sets both for --platform.
+# These lines are the same in all three Dockerfiles, so the legacy builder
+# caches them once for the three images.
+ARG BASE_IMAGE=debian:bookworm-slim
+FROM ${BASE_IMAGE} AS build
+ARG TARGET_ARCH=
+COPY Dockerfiles/toolchain.sh /usr/local/bin/part5-toolchain
+RUN part5-toolchain setup "$TARGET_ARCH" \
+        libmicrohttpd-dev libhiredis-dev libyaml-dev libyajl-dev libuv1-dev
 # Debian's Redis: the server binary, and the redis user and group, which
 # the runtime /etc/passwd copies (getent, in rootfs.sh --user-from). The
 # user is created first with the official image's UID/GID, 999:999, which
@@ -34,18 +40,14 @@ RUN apt-get update \
 RUN groupadd --system --gid 999 redis \
  && useradd --system --uid 999 --gid redis --no-create-home \
         --home-dir /var/lib/redis --shell /usr/sbin/nologin redis \
- && apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        redis-server \
- && rm -rf /var/lib/apt/lists/* \
- && redis-server --version
+ && part5-toolchain packages redis-server \
+ && part5-toolchain check /usr/bin/redis-server --version
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
+RUN part5-toolchain cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
  && cmake --build /build --target redis-bootstrap -j"$(nproc)" \
- && install -D -s -m 755 /build/services/redis/redis-bootstrap \
-        /usr/local/bin/redis-bootstrap \
- && /usr/local/bin/redis-bootstrap --version
+ && part5-toolchain program /build/services/redis/redis-bootstrap \
+        /usr/local/bin/redis-bootstrap
 
 # The runtime root. /usr/bin/redis-server is a symlink to redis-check-rdb in
 # Debian: one binary that acts on its argv[0]; it is copied under the

@@ -5,8 +5,9 @@
 # usage: rootfs.sh [options] DEST BINARY...
 #
 # Every BINARY is copied to the same path under DEST, with the shared
-# libraries it loads (its ldd closure) and the dynamic loader, at the paths
-# the build stage has them, so the runtime stage can be FROM scratch plus
+# libraries it loads (its DT_NEEDED closure, read with readelf, so that a
+# cross-compiled program of another architecture works as well as a native
+# one) and the dynamic loader, at the paths the build stage has them, so the runtime stage can be FROM scratch plus
 # one COPY of DEST. The build stage's merged-/usr symlinks (/lib -> usr/lib,
 # ...) are reproduced, so the loader finds the libraries where glibc looks
 # for them without an /etc/ld.so.cache.
@@ -16,7 +17,9 @@
 # entries), /etc/nsswitch.conf (files, then DNS: enough for Docker's
 # /etc/hosts and embedded DNS server), and /tmp (mode 1777). No shell, no
 # package manager, no CA certificates, no time zones: nothing in the stack
-# needs them.
+# needs them. And the copyright file of each Debian package it copied from
+# (/usr/share/doc/PKG/copyright): the licences of the libraries travel with
+# them.
 #
 # options:
 #   --user NAME:UID:GID[:HOME]  a passwd entry, and a group NAME:GID unless
@@ -129,36 +132,122 @@ is_elf() {
     [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = "177ELF" ]
 }
 
-# copy_closure FILE: FILE, and every library and loader ldd names for it.
-# A library that cannot be found is an error: the image would not start.
+# libdirs FILE: where the loader looks for FILE's libraries, from FILE's
+# ELF header: the multiarch directories of its architecture, then the
+# plain ones. Read from the header (not from ldd), so that a program of
+# another architecture (cross-compiled, see toolchain.sh) is laid out as
+# well as a native one, without running anything.
+libdirs() {
+    id=$(readelf -h "$1" | awk '
+        /^ *Class:/ { c = $2 }
+        /^ *Machine:/ { m = $0 }
+        /^ *Flags:/ { f = $0 }
+        END {
+            if (m ~ /X86-64/ && c == "ELF64") print "x86_64-linux-gnu"
+            else if (m ~ /AArch64/ && c == "ELF64") print "aarch64-linux-gnu"
+            else if (m ~ /ARM$/ && f ~ /hard-float/) print "arm-linux-gnueabihf"
+            else if (m ~ /ARM$/) print "arm-linux-gnueabi"
+            else if (m ~ /80386/) print "i386-linux-gnu"
+        }')
+    [ -n "$id" ] || die "$1: an ELF file of an architecture this script does not know"
+    echo "/usr/lib/$id /lib/$id /usr/lib /lib"
+}
+
+# elf_field FILE TAG: the values of FILE's dynamic TAG entries (NEEDED,
+# RUNPATH, RPATH), one a line.
+elf_field() {
+    readelf -d "$1" 2>/dev/null |
+        sed -n "s/.*($2)[^[]*\[\(.*\)\]\$/\1/p"
+}
+
+# copy_closure FILE: FILE, its program interpreter (the dynamic loader)
+# and every library it needs (DT_NEEDED), found as the loader finds them
+# (RPATH/RUNPATH, then the architecture's directories), recursively. A
+# library that cannot be found is an error: the image would not start.
+loaders=""
 copy_closure() {
+    if [ -e "$dest$1" ]; then
+        return 0
+    fi
     copy_file "$1"
     is_elf "$1" || return 0
-    out=$(ldd "$1" 2>&1) || {
-        case "$out" in
-        *"not a dynamic executable"* | *"statically linked"*) return 0 ;;
-        *) die "ldd $1: $out" ;;
+    command -v readelf >/dev/null ||
+        die "readelf (binutils) is needed to lay out $1"
+    cl_interp=$(readelf -l "$1" 2>/dev/null |
+        sed -n 's/.*Requesting program interpreter: \(.*\)\]$/\1/p')
+    if [ -n "$cl_interp" ]; then
+        copy_file "$cl_interp"
+        loaders="$loaders $(basename "$cl_interp")"
+    fi
+    search=""
+    cl_origin=$(dirname "$1")
+    for rp in $({ elf_field "$1" RUNPATH; elf_field "$1" RPATH; } | tr : ' '); do
+        search="$search $(echo "$rp" | sed "s|\\\$ORIGIN|$cl_origin|; s|\\\${ORIGIN}|$cl_origin|")"
+    done
+    search="$search $(libdirs "$1")"
+    for lib in $(elf_field "$1" NEEDED); do
+        # libc needs the loader by name: the one already there serves.
+        case " $loaders " in
+        *" $lib "*) continue ;;
         esac
-    }
-    case "$out" in
-    *"not found"*) die "$1 needs a library the build stage lacks: $out" ;;
-    esac
-    # Lines look like "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)"
-    # or, for the loader, "/lib64/ld-linux-x86-64.so.2 (0x...)"; the vDSO
-    # has no path and is skipped.
-    echo "$out" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
-                       $1 ~ /^\// { print $1 }' |
-        while read -r lib; do
-            copy_file "$lib"
+        found=""
+        for d in $search; do
+            if [ -e "$d/$lib" ]; then
+                found=$d/$lib
+                break
+            fi
         done
+        [ -n "$found" ] ||
+            die "$1 needs $lib, which the build stage lacks (looked in:$search)"
+        # Recursion in a subshell: the variables above are global (sh).
+        (copy_closure "$found")
+    done
 }
 
 for bin in "$@"; do
-    copy_closure "$bin"
+    case "$bin" in
+    /*) copy_closure "$bin" ;;
+    *) die "$bin: give the absolute path it has in the build stage" ;;
+    esac
 done
 for f in $extras; do
     copy_closure "$f"
 done
+
+# owners FILE...: the Debian packages (without their :architecture) that
+# installed the FILEs, one a line, asked of dpkg in one call: each call
+# reads the whole package database, so one a file made this script take a
+# minute on a slow machine. dpkg records a library under /lib or /usr/lib
+# as its package installed it, whichever of the two merged-/usr names the
+# closure used, so each file is asked under both. A file no package owns
+# (our own programs) is simply not in the answer; diversion lines are
+# skipped.
+owners() {
+    for f in "$@"; do
+        printf '%s\n%s\n' "${f#/usr}" "/usr${f#/usr}"
+    done | sort -u | xargs -r dpkg-query -S 2>/dev/null |
+        sed -n '/^diversion by /d; s/^\([^:,]*\)[^/]*: \/.*$/\1/p' |
+        sort -u
+    return 0
+}
+
+# The licences travel with the files: for every Debian package a file of
+# DEST comes from, its copyright file at the path Debian gives it
+# (/usr/share/doc/PKG/copyright). Our own programs belong to no package.
+# A package without its copyright file stops the build: an image must not
+# ship a library without its licence. No dpkg (not a Debian build stage):
+# nothing to copy, and the script says so.
+if command -v dpkg-query >/dev/null; then
+    # shellcheck disable=SC2046 # file names of a Debian system: no spaces
+    pkgs=$(owners $(cd "$dest" && find . -type f | sed 's|^\.||'))
+    for pkg in $pkgs; do
+        c=/usr/share/doc/$pkg/copyright
+        [ -f "$c" ] || die "$pkg: $c is missing in the build stage"
+        copy_file "$c"
+    done
+else
+    echo "rootfs.sh: no dpkg-query: no copyright files copied" >&2
+fi
 
 mkdir -p "$dest/etc" "$dest/tmp"
 chmod 1777 "$dest/tmp"

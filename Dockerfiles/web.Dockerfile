@@ -7,21 +7,27 @@
 # .dockerignore lets in only what the build needs.
 
 # --- build: Debian's toolchain and -dev packages, then CMake -----------------
-# This RUN line is the same in all three Dockerfiles, so the legacy builder
-# caches it once for the three images.
-FROM debian:bookworm-slim AS build
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        cmake make gcc libc6-dev pkg-config \
-        libmicrohttpd-dev libhiredis-dev libyaml-dev libyajl-dev libuv1-dev \
- && rm -rf /var/lib/apt/lists/*
+# The build stage runs on the engine's own architecture. TARGET_ARCH is the
+# Debian architecture the image is for (amd64, arm64, armhf, armel); empty,
+# the build stage's own. Another one is cross-compiled with Debian's cross
+# gcc and its ARCH port's packages: Dockerfiles/toolchain.sh. BASE_IMAGE is
+# the build stage's base (../stack build --emulate gives it an arm Debian,
+# which then builds natively under qemu). ../stack sets both for --platform.
+# These lines are the same in all three Dockerfiles, so the legacy builder
+# caches them once for the three images.
+ARG BASE_IMAGE=debian:bookworm-slim
+FROM ${BASE_IMAGE} AS build
+ARG TARGET_ARCH=
+COPY Dockerfiles/toolchain.sh /usr/local/bin/part5-toolchain
+RUN part5-toolchain setup "$TARGET_ARCH" \
+        libmicrohttpd-dev libhiredis-dev libyaml-dev libyajl-dev libuv1-dev
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
+RUN part5-toolchain cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPART5_BUILD_TESTS=OFF \
         -DCMAKE_INSTALL_PREFIX=/usr/local \
  && cmake --build /build --target hello -j"$(nproc)" \
- && install -D -s -m 755 /build/web/hello /usr/local/bin/hello \
- && /usr/local/bin/hello --version
+ && part5-toolchain program /build/web/hello \
+        /usr/local/bin/hello
 
 # The runtime root: the binary, its shared libraries, the loader and an
 # /etc/passwd with the unprivileged user the service runs as.

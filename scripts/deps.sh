@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# deps.sh [build|test|all]: installs the Debian packages the project needs
-# (as root, with apt-get), and only those that are missing.
+# deps.sh [build|test|bench|all]: installs the Debian packages the project
+# needs (as root, with apt-get), and only those that are missing.
 #   build: compile the three programs
 #   test:  also run the whole test suite (Redis, Docker, Chromium, clang...)
+#   bench: also the benchmarks' peers (bench/hello: nginx, the Flask app;
+#          bench/visualizer: jansson, libcurl's two builds, Prometheus)
 set -euo pipefail
 what=${1:-all}
 
@@ -11,12 +13,15 @@ BUILD=(build-essential cmake pkg-config libmicrohttpd-dev libhiredis-dev
        libyaml-dev libyajl-dev libuv1-dev libcmocka-dev libcrypt-dev)
 TEST=(redis-server redis-tools wrk docker.io debootstrap chromium nodejs npm
       python3 clang libclang-rt-14-dev valgrind curl procps iproute2
-      ca-certificates apache2-utils whois)
+      ca-certificates apache2-utils whois qemu-user-static binfmt-support)
+BENCH=(nginx-light python3-flask python3-redis libjansson-dev
+       libcurl4-openssl-dev libcurl3-gnutls prometheus)
 
 case "$what" in
 build) pkgs=("${BUILD[@]}") ;;
-test | all) pkgs=("${BUILD[@]}" "${TEST[@]}") ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+test) pkgs=("${BUILD[@]}" "${TEST[@]}") ;;
+bench | all) pkgs=("${BUILD[@]}" "${TEST[@]}" "${BENCH[@]}") ;;
+*) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
 esac
 
 missing=()
