@@ -12,11 +12,34 @@ part5_py_test(stack_compose_files e2e/test_compose_files.py
 # inside its network. The two share the engine, so they never run at once.
 part5_py_test(stack_e2e_one_node e2e/test_stack_one_node.py
     LABELS e2e FIXTURES docker TIMEOUT 1500)
-part5_py_test(stack_e2e_two_nodes e2e/test_stack_two_nodes.py
+# Two nodes made by ./stack nodes (myvm1, myvm2: engines in containers),
+# the stack on them with ./stack up --nodes, node failure, nodes down. Its
+# own deadline (1150 s) and clean-up (at most 300 s) fit in the TIMEOUT.
+part5_py_test(stack_e2e_nodes e2e/test_stack_nodes.py
     LABELS e2e FIXTURES docker TIMEOUT 1500)
-set_tests_properties(stack_e2e_one_node stack_e2e_two_nodes PROPERTIES
+set_tests_properties(stack_e2e_one_node stack_e2e_nodes PROPERTIES
     RESOURCE_LOCK part5_stack_e2e)
 part5_py_test(stack_e2e_fresh_debian e2e/test_stack_fresh_debian.py
     LABELS e2e FIXTURES docker TIMEOUT 1500)
 set_tests_properties(stack_e2e_fresh_debian PROPERTIES
+    RESOURCE_LOCK part5_stack_e2e)
+# A test that passes its own deadline (PART5_DEADLINE, below ctest's
+# TIMEOUT) still removes its swarm node, network, container and process.
+part5_py_test(stack_e2e_deadline e2e/test_deadline_cleanup.py
+    LABELS e2e FIXTURES docker TIMEOUT 300)
+# compose/docker-compose.prod.yml deployed once, under keep-alive load: the
+# secret, Redis only on the backend network, the counter exact under 64
+# clients, rolling updates (service update --image, stack deploy) with no
+# failed request and start-first, an unhealthy release rolled back.
+part5_py_test(stack_e2e_prod e2e/test_stack_prod.py
+    LABELS e2e FIXTURES docker TIMEOUT 900)
+set_tests_properties(stack_e2e_prod PROPERTIES RESOURCE_LOCK part5_stack_e2e)
+
+# The visualizer in Chromium on a real two-node swarm (engines in
+# containers): one replica's requests, a rolling update, the Unassigned
+# lane, a drain (issue 14). After the one-node test, whose image layers
+# it finds in the build cache.
+part5_py_test(stack_e2e_visualizer_live e2e/test_visualizer_live.py
+    LABELS "e2e;browser" FIXTURES "docker;browser_deps" TIMEOUT 900)
+set_tests_properties(stack_e2e_visualizer_live PROPERTIES
     RESOURCE_LOCK part5_stack_e2e)

@@ -30,6 +30,12 @@ preflight() {
     local file=$1 img rel tmp ctr rc node owner
     img=$(compose_images "$file" | grep '^part5/redis:' | head -1 || true)
     [ -n "$img" ] || return 0
+    # Deploying from a registry: its redis image, for this node's platform.
+    if [ -n "$DEPLOY_REGISTRY" ]; then
+        img=$DEPLOY_REGISTRY/$img
+        docker image inspect "$img" >/dev/null 2>&1 ||
+            pull_or_die "$img"
+    fi
     step "Checking $file and preparing this node (redis-bootstrap prepare)"
     # The path as the user gave it, so that file:line:column messages name
     # it; absolute or ../ paths are shown by their base name.
@@ -94,7 +100,22 @@ hint() {
     *"bind source path does not exist"*)
         say "    -> the directory must exist on the node that runs the task. $PROG up creates it on this node (the manager); on another node create it there (mkdir -p), or pin the service to this node. See README.md, Troubleshooting." ;;
     *"No such image"* | *"image"*"not found"* | *"pull access denied"* | *"manifest unknown"*)
-        say "    -> the image is missing on that node: there is no registry to pull it from. Copy the images to every node (docker save ... | docker load) or run a local registry; see README.md, \"Several nodes\"." ;;
+        if [ -n "$DEPLOY_REGISTRY" ]; then
+            say "    -> that node could not pull the image from $DEPLOY_REGISTRY (run docker pull IMAGE there to see why)."
+            if [ "$(registry_scheme "$DEPLOY_REGISTRY")" = http ] && ! registry_is_loopback "$DEPLOY_REGISTRY"; then
+                say "       $DEPLOY_REGISTRY serves plain HTTP: a node's engine pulls from it only when its"
+                say "       /etc/docker/daemon.json has { \"insecure-registries\": [\"$DEPLOY_REGISTRY\"] } (then"
+                say "       sudo systemctl reload docker there). Also check that the node reaches that address."
+            fi
+        elif [ -n "$NODES_TARGET" ]; then
+            say "    -> the image is missing on that node: there is no registry to pull it from. $PROG up --nodes (without --no-build) copies the images to every node; so does $PROG nodes load IMAGE (docker save | docker load); or deploy through a registry ($PROG up --nodes --registry HOST:PORT)."
+        else
+            say "    -> the image is missing on that node: there is no registry to pull it from. Copy the images to every node (docker save ... | docker load) or deploy through a registry ($PROG up --registry HOST:PORT); see README.md, \"Several nodes\" and \"Registry\"."
+        fi ;;
+    *"HTTP response to HTTPS client"*)
+        say "    -> that node's engine refuses plain HTTP to the registry: add it to insecure-registries in /etc/docker/daemon.json there (see README.md, \"Registry\")." ;;
+    *"unsupported platform"*)
+        say "    -> no image for that node's architecture: build and push it too ($PROG build --platform ...; $PROG push --registry ...)." ;;
     *"no suitable node"*)
         say "    -> no node satisfies the service's placement constraints or resources (docker node ls)." ;;
     *"permission denied"*)
@@ -216,7 +237,8 @@ wait_converged() {
 print_urls() {
     local name=$1 svc img ports hosts="" h p x what target mode urls
     local needs_ipvs=0
-    if engine_is_local; then
+    # Inside a node (./stack nodes), its localhost is not the user's.
+    if engine_is_local && [ -z "$NODES_TARGET" ]; then
         hosts=localhost
     fi
     for h in $(docker node ls --format '{{.ID}}' 2>/dev/null); do
@@ -234,8 +256,8 @@ print_urls() {
         img=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$svc")
         ports=$(docker service inspect --format '{{range .Endpoint.Ports}}{{.TargetPort}}:{{.PublishedPort}}:{{.PublishMode}} {{end}}' "$svc")
         case "$img" in
-        part5/hello:* | part5/hello@*) what="the hello page" target=80 ;;
-        part5/visualizer:* | part5/visualizer@*) what="the visualizer" target=8080 ;;
+        part5/hello[:@]* | */part5/hello[:@]*) what="the hello page" target=80 ;;
+        part5/visualizer[:@]* | */part5/visualizer[:@]*) what="the visualizer" target=8080 ;;
         *) continue ;;
         esac
         p=""
@@ -253,7 +275,9 @@ print_urls() {
         say "  $what:$urls"
         [ "$mode" = host ] && say "    (mode: host: only on the nodes that run a task)"
     done
-    if [ "$needs_ipvs" -eq 1 ] && engine_is_local && [ ! -d /proc/sys/net/ipv4/vs ]; then
+    # The nodes of ./stack nodes share this machine's kernel.
+    if [ "$needs_ipvs" -eq 1 ] && { engine_is_local || [ -n "$NODES_TARGET" ]; } &&
+        [ ! -d /proc/sys/net/ipv4/vs ]; then
         warn "this kernel has no IPVS (/proc/sys/net/ipv4/vs is missing): the swarm's
 routing mesh cannot forward published ports, nor service names reach their
 virtual IPs, so these URLs will time out although every service runs. Use a
@@ -261,20 +285,107 @@ kernel with IPVS (CONFIG_IP_VS), or see README.md, Troubleshooting, \"A host wit
     fi
 }
 
+# --- deploying from a registry -----------------------------------------------
+
+# The registry of up --registry (empty: the local images, no registry).
+DEPLOY_REGISTRY=""
+
+# pull_or_die REF: docker pull on the engine, with the fix when it fails.
+pull_or_die() {
+    local out
+    say "pulling $1 on this node"
+    if ! out=$(timeout 600 docker pull -q "$1" 2>&1); then
+        printf '%s\n' "$out" | tail -3 | sed 's/^/  /' >&2
+        push_hint "$out" "$DEPLOY_REGISTRY" >&2
+        die "this node cannot pull $1"
+    fi
+}
+
+# registry_compose FILE: sets DEPLOY_FILE to a copy of FILE whose part5/
+# images are named REGISTRY/part5/..., next to FILE (so relative paths in it
+# keep working), removed when ./stack exits.
+DEPLOY_FILE=""
+registry_compose() {
+    local file=$1 dir
+    dir=$(dirname "$file")
+    DEPLOY_FILE=$dir/.$(basename "$file" .yml).registry-$$.yml
+    if ! : 2>/dev/null >"$DEPLOY_FILE"; then
+        DEPLOY_FILE=$(mktemp "${TMPDIR:-/tmp}/part5-registry-XXXXXX.yml")
+        warn "$dir is not writable: deploying a copy in $DEPLOY_FILE (relative paths in $file would not resolve)"
+    fi
+    trap 'rm -f "$DEPLOY_FILE"' EXIT
+    sed "s#^\([[:space:]]*image:[[:space:]]*[\"']\{0,1\}\)\(part5/[a-z]*[:@]\)#\1$DEPLOY_REGISTRY/\2#" \
+        "$file" >"$DEPLOY_FILE"
+}
+
+# check_registry_images FILE: with --no-build, every image FILE names must
+# be in the registry (asked by this client: docker manifest inspect).
+check_registry_images() {
+    local file=$1 img insecure=()
+    [ "$(registry_scheme "$DEPLOY_REGISTRY")" = http ] && insecure=(--insecure)
+    for img in $(compose_images "$file"); do
+        docker manifest inspect "${insecure[@]}" "$DEPLOY_REGISTRY/$img" >/dev/null 2>&1 ||
+            die "$DEPLOY_REGISTRY/$img is not in the registry (or the registry does not answer):
+push it first ($PROG push --registry $DEPLOY_REGISTRY), or leave out --no-build."
+        say "  $DEPLOY_REGISTRY/$img: in the registry"
+    done
+}
+
+# check_engine_allows REGISTRY: a plain-HTTP registry that is not on
+# 127.0.0.0/8 must be an insecure registry for this engine (which pushes,
+# and resolves the images' digests for the deployment).
+check_engine_allows() {
+    local reg=$1 cfg
+    [ "$(registry_scheme "$reg")" = http ] || return 0
+    registry_is_loopback "$reg" && return 0
+    cfg=$(docker info --format '{{json .RegistryConfig}}' 2>/dev/null || true)
+    # IndexConfigs names every insecure registry given by name; CIDRs
+    # cover addresses.
+    if grep -q "\"$reg\":{[^}]*\"Secure\":false" <<<"$cfg"; then
+        return 0
+    fi
+    if command -v python3 >/dev/null && python3 - "$reg" "$cfg" <<'PY'
+import ipaddress, json, sys
+reg, cfg = sys.argv[1], json.loads(sys.argv[2] or "{}")
+try:
+    ip = ipaddress.ip_address(reg.rsplit(":", 1)[0])
+except ValueError:
+    sys.exit(1)
+sys.exit(0 if any(ip in ipaddress.ip_network(c) for c in
+                  cfg.get("InsecureRegistryCIDRs") or []) else 1)
+PY
+    then
+        return 0
+    fi
+    insecure_fix "$reg" "the machine of the engine this CLI talks to ($(docker info --format '{{.Name}}')), and on every node" >&2
+    die "$reg serves plain HTTP and this engine does not allow that (above)"
+}
+
 cmd_up() {
     local file=$DEFAULT_COMPOSE name=$DEFAULT_NAME build=1 addr="" timeout=300
-    local old img svc t0
+    local old img svc t0 on="" plist="" deploy_file resolve=never
     while [ $# -gt 0 ]; do
         case "$1" in
+        --nodes) on=myvm1; shift ;;
+        --on) on=${2:?$1 needs a node}; shift 2 ;;
         -c | --compose-file) file=${2:?$1 needs a file}; shift 2 ;;
         -n | --name) name=${2:?$1 needs a name}; shift 2 ;;
         --no-build) build=0; shift ;;
         --advertise-addr) addr=${2:?$1 needs an address}; shift 2 ;;
         --timeout) timeout=${2:?$1 needs seconds}; shift 2 ;;
+        --registry) DEPLOY_REGISTRY=${2:?$1 needs HOST:PORT}; shift 2 ;;
+        --registry=*) DEPLOY_REGISTRY=${1#*=}; shift ;;
+        --platform) plist=${2:-}; parse_platforms "$plist"; shift 2 ;;
+        --platform=*) plist=${1#*=}; parse_platforms "$plist"; shift ;;
         *) die "up: unknown option $1 (see $PROG help)" ;;
         esac
     done
     [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout $timeout: expected seconds"
+    [ -z "$DEPLOY_REGISTRY" ] || check_registry_addr "$DEPLOY_REGISTRY"
+    if [ -n "$plist" ]; then
+        [ -n "$DEPLOY_REGISTRY" ] || die "--platform goes with --registry: the nodes of other platforms get their images from a registry"
+        [ "$build" -eq 1 ] || die "--platform builds images: leave out --no-build"
+    fi
     # The default file is the repository's; one given is the user's path.
     if [ "$file" = "$DEFAULT_COMPOSE" ] && [ ! -f "$file" ]; then
         file=$REPO/$DEFAULT_COMPOSE
@@ -282,17 +393,76 @@ cmd_up() {
     [ -f "$file" ] || die "no such compose file: $file"
     t0=$(date +%s)
 
-    step "Docker engine"
-    ensure_engine
+    local push=$build
+    if [ -n "$on" ] && [ -n "$DEPLOY_REGISTRY" ]; then
+        # The nodes of ./stack nodes, through a registry: the images are
+        # built here and copied to NODE only, pushed from there, and the
+        # other nodes pull them.
+        nodes_registry_prepare "$on" "$file" "$build"
+        build=0
+    elif [ -n "$on" ]; then
+        # The nodes of ./stack nodes: the images are built here and
+        # copied to every node, then the CLI talks to the node (or, where
+        # its socket is not on this machine, ./stack runs inside it).
+        nodes_prepare_up "$on" "$file" "$build"
+        if [ -n "$NODES_INSIDE" ]; then
+            nodes_run_inside "$on" up "$file" --no-build -n "$name" --timeout "$timeout" \
+                ${addr:+--advertise-addr "$addr"} || exit
+            [ -z "$NODES_PUBLISHED" ] || say "$NODES_PUBLISHED"
+            return 0
+        fi
+        build=0
+    else
+        step "Docker engine"
+        ensure_engine
+    fi
     say "engine $(docker version --format '{{.Server.Version}}'), client $(docker version --format '{{.Client.Version}}')"
     ensure_manager "$addr"
 
+    if [ -n "$DEPLOY_REGISTRY" ]; then
+        [ -n "$(registry_scheme "$DEPLOY_REGISTRY")" ] || die "nothing answers at $DEPLOY_REGISTRY from this machine.
+Start a registry ($PROG registry), or check the address."
+        check_engine_allows "$DEPLOY_REGISTRY"
+    fi
     if [ "$build" -eq 1 ]; then
         step "Building the images from this repository"
+        if [ "${#PLATFORMS[@]}" -gt 0 ]; then
+            local names=()
+            mapfile -t names < <(compose_images "$file" | sed 's#^part5/##; s#:.*##')
+            ensure_base_image
+            build_platforms "${names[@]}"
+        else
+            ensure_images "$file" 1
+        fi
+    elif [ -n "$DEPLOY_REGISTRY" ] && [ "$push" -eq 0 ]; then
+        step "Checking the images in $DEPLOY_REGISTRY (--no-build)"
+        check_registry_images "$file"
+    elif [ -n "$DEPLOY_REGISTRY" ]; then
+        :
+    elif [ -n "$on" ]; then
+        step "Checking the images on $on"
+        ensure_images "$file" 0
     else
         step "Checking the images on this engine (--no-build)"
+        ensure_images "$file" 0
     fi
-    ensure_images "$file" "$build"
+    deploy_file=$file
+    if [ -n "$DEPLOY_REGISTRY" ]; then
+        if [ "$push" -eq 1 ]; then
+            local names=()
+            mapfile -t names < <(compose_images "$file" | sed 's#^part5/##; s#:.*##')
+            # What this command built, nothing older (push alone also
+            # offers the other platforms' images found here).
+            [ "${#PLATFORMS[@]}" -gt 0 ] || PLATFORMS=("$(engine_platform)")
+            push_images "$DEPLOY_REGISTRY" "${names[@]}"
+        fi
+        registry_compose "$file"
+        deploy_file=$DEPLOY_FILE
+        # The swarm asks the registry for each image's digest and pins the
+        # services to it: each node pulls that manifest list's entry for
+        # its own platform, and only nodes of a platform it has get tasks.
+        resolve=always
+    fi
 
     preflight "$file"
     ensure_secrets "$file"
@@ -311,10 +481,21 @@ cmd_up() {
         detach=(--detach=true)
     fi
     # --resolve-image never: the images are local (no registry to ask for
-    # a digest), and each node uses its own copy.
-    docker stack deploy "${detach[@]}" --resolve-image never -c "$file" "$name" 2>&1 |
-        grep -v 'could not be accessed on a registry' | sed 's/^/  /'
-    [ "${PIPESTATUS[0]}" -eq 0 ] || die "docker stack deploy failed (above)"
+    # a digest), and each node uses its own copy. With a registry: always.
+    if [ "$resolve" = never ]; then
+        docker stack deploy "${detach[@]}" --resolve-image never -c "$file" "$name" 2>&1 |
+            grep -v 'could not be accessed on a registry' | sed 's/^/  /'
+        [ "${PIPESTATUS[0]}" -eq 0 ] || die "docker stack deploy failed (above)"
+    else
+        say "  images from $DEPLOY_REGISTRY (docker stack deploy --resolve-image always)"
+        local out
+        out=$(docker stack deploy "${detach[@]}" --resolve-image always -c "$deploy_file" "$name" 2>&1) ||
+            { printf '%s\n' "$out" | sed 's/^/  /'; die "docker stack deploy failed (above)"; }
+        printf '%s\n' "$out" | sed 's/^/  /'
+        if grep -q 'could not be accessed on a registry' <<<"$out"; then
+            die "the engine could not read an image's digest from $DEPLOY_REGISTRY (above): is it pushed, and may this engine reach the registry?"
+        fi
+    fi
     # Roll only services that ran before this deploy: new ones start on
     # the new image anyway.
     for img in "${REBUILT[@]}"; do
@@ -336,17 +517,32 @@ cmd_up() {
 
     step "Stack $name is up ($(($(date +%s) - t0))s)"
     print_urls "$name"
-    say "  status: $PROG status${name:+ -n $name}    remove: $PROG down${name:+ -n $name}"
+    [ -z "$NODES_PUBLISHED" ] || say "$NODES_PUBLISHED"
+    on=${on:-$NODES_TARGET}
+    case "$on" in
+    "") on="" ;;
+    myvm1) on=" --nodes" ;;
+    *) on=" --on $on" ;;
+    esac
+    say "  status: $PROG status$on${name:+ -n $name}    remove: $PROG down$on${name:+ -n $name}"
 }
 
 cmd_status() {
-    local name=$DEFAULT_NAME
+    local name=$DEFAULT_NAME on=""
     while [ $# -gt 0 ]; do
         case "$1" in
         -n | --name) name=${2:?$1 needs a name}; shift 2 ;;
+        --nodes) on=myvm1; shift ;;
+        --on) on=${2:?$1 needs a node}; shift 2 ;;
         *) die "status: unknown option $1 (see $PROG help)" ;;
         esac
     done
+    [ -z "$on" ] || nodes_use "$on"
+    if [ -n "$NODES_INSIDE" ]; then
+        nodes_run_inside "$on" status "" -n "$name" || exit
+        [ -z "$NODES_PUBLISHED" ] || say "$NODES_PUBLISHED"
+        return 0
+    fi
     ensure_running_engine
     if [ -z "$(stack_services "$name")" ]; then
         say "no stack named $name on this engine (deploy it with $PROG up)"
@@ -359,18 +555,26 @@ cmd_status() {
         --format 'table {{.Name}}\t{{.Node}}\t{{.CurrentState}}\t{{.Error}}' "$name"
     step "URLs"
     print_urls "$name"
+    [ -z "$NODES_PUBLISHED" ] || say "$NODES_PUBLISHED"
 }
 
 cmd_down() {
-    local name=$DEFAULT_NAME timeout=120 t0 left nets
+    local name=$DEFAULT_NAME timeout=120 t0 left nets on=""
     while [ $# -gt 0 ]; do
         case "$1" in
         -n | --name) name=${2:?$1 needs a name}; shift 2 ;;
+        --nodes) on=myvm1; shift ;;
+        --on) on=${2:?$1 needs a node}; shift 2 ;;
         --timeout) timeout=${2:?$1 needs seconds}; shift 2 ;;
         *) die "down: unknown option $1 (see $PROG help)" ;;
         esac
     done
     [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout $timeout: expected seconds"
+    [ -z "$on" ] || nodes_use "$on"
+    if [ -n "$NODES_INSIDE" ]; then
+        nodes_run_inside "$on" down "" -n "$name" --timeout "$timeout" || exit
+        return 0
+    fi
     ensure_running_engine
     if [ -z "$(stack_services "$name")" ]; then
         say "no stack named $name on this engine: nothing to remove"

@@ -15,16 +15,18 @@ import tempfile
 import time
 
 import variant
-from part5test import SOURCE, TestFailure, check, step
+from part5test import SOURCE, TestFailure, check, run, step
 import swarmnodes
 from swarmnodes import HOST
 
 RUN = "p5e2e" + secrets.token_hex(3)
 
-# Image name in part5/ -> (Dockerfile, size target in bytes (issue 5)).
-IMAGES = {"hello": ("web.Dockerfile", 12_000_000),
-          "visualizer": ("visualizer.Dockerfile", 25_000_000),
-          "redis": ("redis.Dockerfile", 60_000_000)}
+# Image name in part5/ -> (Dockerfile, largest size in bytes). The bound
+# is the size README.md states (9.4, 9.4 and 17.9 MB) plus a fifth, so a
+# real growth fails here; issue 5's targets were 12, 25 and 60 MB.
+IMAGES = {"hello": ("web.Dockerfile", 11_500_000),
+          "visualizer": ("visualizer.Dockerfile", 11_900_000),
+          "redis": ("redis.Dockerfile", 22_300_000)}
 
 # What each image must say about itself: user, health check, port.
 EXPECT = {"hello": {"user": "10001:10001", "check": "--healthcheck",
@@ -64,14 +66,16 @@ def build_images():
         refs[name] = ref
         size = swarmnodes.image_size(ref)
         check(size <= limit, f"built in {secs:.0f}s; {size / 1e6:.1f} MB "
-              f"(target <= {limit / 1e6:.0f} MB)")
+              f"(at most {limit / 1e6:.1f} MB: README's size + 20%)")
         cfg = HOST.json("image", "inspect", ref)[0]["Config"]
         labels = cfg.get("Labels") or {}
         check(labels.get("org.opencontainers.image.version") == version and
               labels.get("org.opencontainers.image.title") == f"part5/{name}"
+              and labels.get("org.opencontainers.image.licenses") ==
+              "Apache-2.0"
               and all(f"org.opencontainers.image.{k}" in labels for k in
-                      ("description", "source", "licenses")),
-              f"OCI labels, version {version}")
+                      ("description", "source")),
+              f"OCI labels, version {version}, licence Apache-2.0")
         ep = cfg.get("Entrypoint") or []
         check(len(ep) == 1 and ep[0].startswith("/usr/local/bin/"),
               f"exec-form ENTRYPOINT {ep}")
@@ -87,7 +91,27 @@ def build_images():
               f"EXPOSE {EXPECT[name]['port']}")
         out = HOST.run("run", "--rm", "--network", "none", ref, "--version")
         check(version in out, f"{ref} --version: {out}")
+        docs = image_copyrights(ref)
+        want = {"libc6", {"hello": "libmicrohttpd12", "visualizer": "libyajl2",
+                          "redis": "libhiredis0.14"}[name]}
+        check(want <= docs, f"the licences of its {len(docs)} Debian "
+              f"packages (/usr/share/doc/PKG/copyright), "
+              f"{' and '.join(sorted(want))} among them")
     return refs
+
+
+def image_copyrights(ref):
+    """The packages whose /usr/share/doc/PKG/copyright image REF carries
+    (read from `docker export` of a container never started)."""
+    cid = HOST.run("create", ref)
+    try:
+        r = subprocess.run(f"docker export {cid} | tar -t", shell=True,
+                           capture_output=True, text=True, timeout=120,
+                           env=HOST.env())
+    finally:
+        HOST.run("rm", cid, check_rc=False)
+    return {m.group(1) for m in
+            re.finditer(r"^usr/share/doc/([^/]+)/copyright$", r.stdout, re.M)}
 
 
 def write_variant(shipped, images=None, binds=None):
@@ -235,3 +259,32 @@ def story(tests):
 def socket_gid_of_node(node):
     """The group of the Docker socket inside an engine-in-a-container."""
     return int(node.sh("stat -c %g /var/run/docker.sock"))
+
+
+# How to list each kind of thing a run makes, by the run's name.
+_LISTS = {"container": ("ps", "-aq", "--filter", "name={}"),
+          "network": ("network", "ls", "-q", "--filter", "name={}"),
+          "volume": ("volume", "ls", "-q", "--filter", "name={}"),
+          "secret": ("secret", "ls", "-q", "--filter", "name={}"),
+          "image": ("images", "-q", "{}/*")}
+
+
+def nothing_left(name, *kinds):
+    """Checks that no thing of each kind (container, network, volume,
+    secret, image) named after the run NAME remains on this engine."""
+    for kind in kinds:
+        args = [a.format(name) for a in _LISTS[kind]]
+        check(not HOST.run(*args), f"no {kind} of this run remains")
+
+
+def main(tests, clean_up):
+    """A test file's main: runs tests as a story, then clean_up unless
+    PART5_KEEP asks to keep what the run made (swarmnodes.keep()), and
+    removes what is left whatever happened."""
+    try:
+        if not swarmnodes.keep():
+            tests = list(tests) + [clean_up]
+        run(story(tests))
+    finally:
+        if not swarmnodes.keep():
+            swarmnodes.cleanup()

@@ -4,7 +4,11 @@
 variant the end-to-end tests deploy. No engine needed (label unit).
 
 - The tutorial's three files ship exactly as printed (kept byte for byte
-  in tests/fixtures/tutorial/), except the image names, which are ours.
+  in tests/fixtures/tutorial/), except the image names, which are ours,
+  and the label by which web opts in to the visualizer's traffic view.
+- Every shipped file sets that label on web, and where a file has the
+  visualizer, web and the visualizer share a network (the visualizer
+  reads each web task's /metrics at the task's own address).
 - Every image a compose file names is one the Dockerfiles build, with the
   project's version (CMakeLists.txt) as its tag.
 - The production variant has what issue 5 asks for.
@@ -25,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import blockyaml  # noqa: E402
 import variant  # noqa: E402
-from part5test import SOURCE, check, run, step  # noqa: E402
+from part5test import SOURCE, cannot_run, check, run, step  # noqa: E402
 
 COMPOSE = os.path.join(SOURCE, "compose")
 TUTORIAL = os.path.join(SOURCE, "tests", "fixtures", "tutorial")
@@ -56,6 +60,16 @@ def read(path):
         return f.read()
 
 
+# The lines web's deploy block gains in every shipped file: the service
+# label that opts in to the visualizer's traffic view (docs/visualizer-api.md,
+# "Which tasks are asked").
+SCRAPE_LABEL = 'part5.visualizer.scrape'
+SCRAPE_LINES = ["      labels:\n",
+                "        # Lets the visualizer show each replica's requests "
+                "(GET /metrics).\n",
+                f'        {SCRAPE_LABEL}: "true"\n']
+
+
 def test_tutorial_files_differ_only_in_image_names():
     mapping = our_images()
     for name in TUTORIAL_FILES:
@@ -63,6 +77,11 @@ def test_tutorial_files_differ_only_in_image_names():
         ours = read(os.path.join(COMPOSE, name)).splitlines(keepends=True)
         theirs = read(os.path.join(TUTORIAL, name)).splitlines(
             keepends=True)
+        at = [i for i in range(len(ours)) if ours[i:i + 3] == SCRAPE_LINES]
+        check(len(at) == 1 and ours[at[0] - 1] == "      replicas: 5\n",
+              "web's deploy gains the visualizer's opt-in label, after "
+              "replicas")
+        del ours[at[0]:at[0] + 3]
         check(len(ours) == len(theirs),
               f"same number of lines ({len(ours)})")
         changed = [(a, b) for a, b in zip(theirs, ours) if a != b]
@@ -75,6 +94,22 @@ def test_tutorial_files_differ_only_in_image_names():
         n_images = sum(1 for line in theirs if "image:" in line)
         check(len(changed) == n_images,
               f"all {n_images} image lines, and nothing else, changed")
+
+
+def test_web_opts_in_and_shares_a_network_with_the_visualizer():
+    for path in sorted(glob.glob(os.path.join(COMPOSE, "*.yml"))):
+        name = os.path.basename(path)
+        step(f"{name}: web's label, the networks web and visualizer share")
+        s = blockyaml.load(path)["services"]
+        labels = s["web"]["deploy"].get("labels") or {}
+        check(labels.get(SCRAPE_LABEL) == "true",
+              f'web: deploy.labels {SCRAPE_LABEL}: "true"')
+        if "visualizer" not in s:
+            check(True, "no visualizer in this file: nothing to share")
+            continue
+        nets = lambda svc: set(s[svc].get("networks") or ["default"])
+        shared = nets("web") & nets("visualizer")
+        check(shared, f"web and visualizer share {sorted(shared)}")
 
 
 def test_images_are_built_with_the_project_version():
@@ -252,9 +287,8 @@ def test_preflight_lets_every_shipped_file_deploy():
 def test_docker_accepts_every_file():
     docker = shutil.which("docker")
     if docker is None:
-        step("no docker CLI here: the schema check needs one (skipped; the "
-             "e2e tests deploy the files for real)")
-        return
+        return cannot_run("no docker CLI here: the schema check needs one "
+                          "(the e2e tests deploy the files for real)")
     for path in sorted(glob.glob(os.path.join(COMPOSE, "*.yml"))):
         name = os.path.basename(path)
         step(f"docker stack config -c {name} (and its variant)")
@@ -270,6 +304,7 @@ def test_docker_accepts_every_file():
 
 if __name__ == "__main__":
     run([test_tutorial_files_differ_only_in_image_names,
+         test_web_opts_in_and_shares_a_network_with_the_visualizer,
          test_images_are_built_with_the_project_version,
          test_production_file,
          test_ipvs_less_variant_changes_only_what_it_says,

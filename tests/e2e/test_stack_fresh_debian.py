@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 import swarmnodes  # noqa: E402
 from common import HOST, RUN  # noqa: E402
-from part5test import SOURCE, check, run, step  # noqa: E402
+from part5test import SOURCE, check, step  # noqa: E402
 
 S = {}
 
@@ -160,21 +160,12 @@ def test_shipped_file_on_a_kernel_without_ipvs():
 def test_clean_up():
     step("remove the machine (its engine and everything in it)")
     swarmnodes.cleanup()
-    check(not HOST.run("ps", "-aq", "--filter", f"name={RUN}"),
-          "no container of this run remains")
-    check(not HOST.run("network", "ls", "-q", "--filter", f"name={RUN}"),
-          "no network of this run remains")
+    common.nothing_left(RUN, "container", "network")
 
 
 if __name__ == "__main__":
-    try:
-        tests = [test_a_fresh_debian_machine,
+    common.main([test_a_fresh_debian_machine,
                  test_stack_up_sets_everything_up,
                  test_the_page_answers,
-                 test_shipped_file_on_a_kernel_without_ipvs]
-        if not swarmnodes.keep():
-            tests.append(test_clean_up)
-        run(common.story(tests))
-    finally:
-        if not swarmnodes.keep():
-            swarmnodes.cleanup()
+                 test_shipped_file_on_a_kernel_without_ipvs],
+                test_clean_up)

@@ -9,8 +9,9 @@ Redis file (as its IPVS-less variant, see variant.py); every service
 converges; the page comes from several replicas and counts one per
 request; the visualizer shows the node and the 7 tasks; the count
 survives docker stack rm and a new deploy, and a docker kill of Redis
-(losing at most its last second); a rolling update of web fails no
-request.
+(losing at most its last 2 s, appendfsync everysec); a rolling update of
+web fails no request, each old task leaving DNS at least 1 s before its
+SIGTERM.
 
 The engine is shared: every name carries this run's prefix (common.RUN),
 the data directory is a temporary one, never /home/docker/data, and
@@ -29,7 +30,7 @@ import common  # noqa: E402
 import swarmnodes  # noqa: E402
 from common import HOST, RUN  # noqa: E402
 from swarmnodes import note  # noqa: E402
-from part5test import TestFailure, check, run, step, wait_until  # noqa: E402
+from part5test import check, step, wait_until  # noqa: E402
 
 STACK = RUN
 S = {}  # what one step hands to the next
@@ -202,13 +203,20 @@ def test_redis_killed_restarts_and_keeps_count():
           all(isinstance(r.get("visits"), int) for r in after),
           f"{len(before)} counted before the outage, {len(after)} after")
     t_down = recs[down[0]]["t"]
-    last_second = [r for r in before if r["t"] >= t_down - 1.0]
+    # The stack's Redis runs appendfsync everysec: a write normally reaches
+    # the kernel before Redis answers, so a SIGKILL loses nothing, but
+    # while an fsync is slow Redis postpones its writes for up to 2 s and
+    # answers meanwhile: those increments a kill loses (README, "What was
+    # lost"). The count never goes back further than that.
+    last_2s = [r for r in before if r["t"] >= t_down - 2.0]
     lost = before[-1]["visits"] - (after[0]["visits"] - 1)
-    check(lost <= len(last_second),
+    check(lost <= len(last_2s),
           f"the count went from {before[-1]['visits']} to "
           f"{after[0]['visits']}: {max(lost, 0)} increment(s) lost; at most "
-          f"one second of requests ({len(last_second)}) may be "
+          f"the last 2 s of requests ({len(last_2s)}) may be "
           f"(appendfsync everysec)")
+    print(f"RESULT e2e-redis-kill lost={max(lost, 0)} "
+          f"last_2s={len(last_2s)}", flush=True)
     if lost < 0:
         note(f"{-lost} INCR(s) ran in Redis without their answer reaching "
              f"a page (the page said 'counter disabled')")
@@ -226,7 +234,7 @@ def test_rolling_update_fails_no_request():
     watch = S["client"].start_watch("web", 240)
     events = swarmnodes.subprocess.Popen(
         ["docker", "events", "--filter", f"service={svc}", "--filter",
-         "event=kill", "--format", "{{.TimeNano}}"],
+         "event=kill", "--format", "{{.Actor.ID}} {{.TimeNano}}"],
         stdout=swarmnodes.subprocess.PIPE, text=True)
     time.sleep(2)
     HOST.run("service", "update", "--detach", "--force", "--quiet", svc)
@@ -234,8 +242,11 @@ def test_rolling_update_fails_no_request():
     note(f"rolling update done in {secs:.1f}s")
     time.sleep(2)
     events.terminate()
-    kills = sorted(int(x) / 1e9 for x in events.communicate(timeout=10)[0]
-                   .split())
+    first_kill = {}
+    for line in events.communicate(timeout=10)[0].splitlines():
+        cid, nano = line.split()
+        first_kill.setdefault(cid, int(nano) / 1e9)
+    kills = sorted(first_kill.values())
     recs = S["client"].finish(stream)
     dns = S["client"].finish(watch)
     failed = [r for r in recs if not r.get("ok")]
@@ -257,11 +268,13 @@ def test_rolling_update_fails_no_request():
         prior = [t for t in removals if t <= k]
         if prior:
             gaps.append(k - prior[-1])
-    if gaps:
-        print(f"    note: each old task left DNS {min(gaps):.2f}-"
-              f"{max(gaps):.2f}s before its SIGTERM (swarm deactivates the "
-              f"service binding, then waits 2 s before stopping)",
-              flush=True)
+    # What makes the update lossless for clients that connect afresh:
+    # swarm takes a task out of DNS, then waits before its SIGTERM.
+    check(len(kills) == 5 and len(gaps) == 5 and min(gaps) >= 1.0,
+          f"each of the 5 old tasks left DNS {min(gaps or [0]):.2f}-"
+          f"{max(gaps or [0]):.2f}s before its SIGTERM (at least 1 s)")
+    print(f"RESULT e2e-rolling-update dns_before_sigterm_s={min(gaps):.2f}-"
+          f"{max(gaps):.2f}", flush=True)
     # The count: +1 per request across the update.
     visits = [r["visits"] for r in recs if isinstance(r.get("visits"), int)]
     check(len(visits) == len(recs) and
@@ -273,29 +286,16 @@ def test_clean_up():
     step(f"docker stack rm {STACK} and the test's images")
     HOST.stack_rm(STACK)
     swarmnodes.cleanup()
-    left = HOST.run("ps", "-aq", "--filter", f"name={RUN}")
-    check(not left, "no container of this run remains")
-    check(not HOST.run("network", "ls", "-q", "--filter", f"name={RUN}"),
-          "no network of this run remains")
-    check(not HOST.run("images", "-q", f"{RUN}/*"),
-          "no image of this run remains")
+    common.nothing_left(RUN, "container", "network", "image")
 
 
 if __name__ == "__main__":
-    try:
-        tests = [test_images_build_from_the_dockerfiles,
+    common.main([test_images_build_from_the_dockerfiles,
                  test_swarm_and_preflight,
                  test_deploy_converges,
                  test_page_load_balanced_and_counting,
                  test_visualizer_shows_node_and_tasks,
                  test_count_survives_stack_rm_and_deploy,
                  test_redis_killed_restarts_and_keeps_count,
-                 test_rolling_update_fails_no_request]
-        if not swarmnodes.keep():
-            tests.append(test_clean_up)
-        run(common.story(tests))
-    except TestFailure:
-        raise
-    finally:
-        if not swarmnodes.keep():
-            swarmnodes.cleanup()
+                 test_rolling_update_fails_no_request],
+                test_clean_up)
