@@ -8,6 +8,13 @@ part5_unit_test(docker_model visualizer_core PkgConfig::YAJL)
 part5_unit_test(docker_client visualizer_model)
 # Routes, CTX_ROOT, DOCKER_HOST, credentials, frames.
 part5_unit_test(visualizer_route visualizer_core)
+# A task's GET /metrics answer: hello's own (web/page.c) and hostile ones.
+part5_unit_test(metrics_parse visualizer_model hello_core)
+# Requests per task: addresses on shared networks, rates, the document.
+part5_unit_test(traffic visualizer_model)
+# The scraper against servers on 127.0.0.1 that answer as hello does, or
+# as a hostile task would; every request they get is recorded.
+part5_unit_test(scrape visualizer_core)
 
 # The fuzzer of the engine JSON parsers (clang, -DPART5_FUZZ=ON). The
 # parsers' sources are compiled into the target, not linked from

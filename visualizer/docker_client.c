@@ -28,6 +28,12 @@
 
 #define DC_CONNECT_TIMEOUT_MS 3000
 #define DC_READ_BUF (64 * 1024)
+/*
+ * The event stream stays open for good and brings a few hundred bytes at
+ * a time: a small buffer, so its 64 KiB are not held (and resident) for
+ * the life of the process.
+ */
+#define DC_EVENTS_READ_BUF (4 * 1024)
 
 struct docker_client {
     uv_loop_t *loop;
@@ -65,7 +71,8 @@ struct docker_req {
 
     char request[512];
     size_t request_len;
-    char *rbuf; /* DC_READ_BUF bytes for libuv's reads */
+    char *rbuf;     /* for libuv's reads */
+    size_t rbuflen; /* DC_READ_BUF, DC_EVENTS_READ_BUF for events */
 
     struct docker_reply reply; /* the reply, parsed as it arrives */
 
@@ -196,7 +203,7 @@ static void dc_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
     struct docker_req *r = h->data;
 
     (void)hint;
-    *b = uv_buf_init(r->rbuf, DC_READ_BUF);
+    *b = uv_buf_init(r->rbuf, (unsigned)r->rbuflen);
 }
 
 static void dc_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
@@ -325,7 +332,8 @@ struct docker_req *docker_client_get(struct docker_client *c,
     r->arg = arg;
     r->timeout_ms = timeout_ms;
     r->start_ms = now_ms();
-    r->rbuf = xmalloc(DC_READ_BUF);
+    r->rbuflen = what == DOCKER_GET_EVENTS ? DC_EVENTS_READ_BUF : DC_READ_BUF;
+    r->rbuf = xmalloc(r->rbuflen);
     docker_reply_init(&r->reply, ops->on_data, arg);
     r->request_len = (size_t)snprintf(
         r->request, sizeof(r->request),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "docker_arena.h"
 #include "docker_model.h"
@@ -22,6 +23,45 @@
 /* ------------------------------------------------------------------ */
 /* Whitelists and record mappers                                       */
 /* ------------------------------------------------------------------ */
+
+/* Returns s unless it is NULL or empty. */
+static const char *docker_nonempty(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/*
+ * An engine time ("2026-11-27T11:27:51.897176741Z", UTC) in ms since the
+ * epoch, or -1 when it is not one.
+ */
+static long long docker_time_ms(const char *t)
+{
+    struct tm tm;
+    int y, mo, d, h, mi, sec, n = 0;
+    long long ms = 0, scale = 100;
+    time_t secs;
+
+    if (t == NULL ||
+        sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+               &n) != 6 ||
+        n != 19)
+        return -1;
+    t += n;
+    if (*t == '.')
+        for (t++; *t >= '0' && *t <= '9'; t++, scale /= 10)
+            ms += (*t - '0') * scale;
+    if (strcmp(t, "Z") != 0)
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    secs = timegm(&tm);
+    return secs == (time_t)-1 ? -1 : (long long)secs * 1000 + ms;
+}
 
 #define P(...)                                                                 \
     {                                                                          \
@@ -140,6 +180,18 @@ enum {
     S_GLOBAL,
     S_REPLICATED_JOB,
     S_GLOBAL_JOB,
+    S_UP_STATE,
+    S_UP_MESSAGE,
+    S_UP_STARTED,
+    S_UP_COMPLETED,
+    S_CONSTRAINTS,
+    S_MAX_REPLICAS,
+    S_LIMIT_CPUS,
+    S_LIMIT_MEM,
+    S_RESERVE_CPUS,
+    S_RESERVE_MEM,
+    S_SCRAPE,
+    S_SCRAPE_PORT,
 };
 
 static const struct jscan_field service_fields[] = {
@@ -154,7 +206,85 @@ static const struct jscan_field service_fields[] = {
     [S_GLOBAL] = {P("Spec", "Mode", "Global"), JSCAN_PRESENT},
     [S_REPLICATED_JOB] = {P("Spec", "Mode", "ReplicatedJob"), JSCAN_PRESENT},
     [S_GLOBAL_JOB] = {P("Spec", "Mode", "GlobalJob"), JSCAN_PRESENT},
+    [S_UP_STATE] = {P("UpdateStatus", "State"), JSCAN_STRING},
+    [S_UP_MESSAGE] = {P("UpdateStatus", "Message"), JSCAN_STRING},
+    [S_UP_STARTED] = {P("UpdateStatus", "StartedAt"), JSCAN_STRING},
+    [S_UP_COMPLETED] = {P("UpdateStatus", "CompletedAt"), JSCAN_STRING},
+    [S_CONSTRAINTS] =
+        {P("Spec", "TaskTemplate", "Placement", "Constraints", JSCAN_ITEM),
+         JSCAN_LIST},
+    [S_MAX_REPLICAS] = {P("Spec", "TaskTemplate", "Placement", "MaxReplicas"),
+                        JSCAN_NUMBER},
+    [S_LIMIT_CPUS] =
+        {P("Spec", "TaskTemplate", "Resources", "Limits", "NanoCPUs"),
+         JSCAN_NUMBER},
+    [S_LIMIT_MEM] =
+        {P("Spec", "TaskTemplate", "Resources", "Limits", "MemoryBytes"),
+         JSCAN_NUMBER},
+    [S_RESERVE_CPUS] =
+        {P("Spec", "TaskTemplate", "Resources", "Reservations", "NanoCPUs"),
+         JSCAN_NUMBER},
+    [S_RESERVE_MEM] =
+        {P("Spec", "TaskTemplate", "Resources", "Reservations", "MemoryBytes"),
+         JSCAN_NUMBER},
+    [S_SCRAPE] = {P("Spec", "Labels", DOCKER_SCRAPE_LABEL), JSCAN_STRING},
+    [S_SCRAPE_PORT] = {P("Spec", "Labels", DOCKER_SCRAPE_PORT_LABEL),
+                       JSCAN_STRING},
 };
+
+/* A positive number field, or -1. */
+static long long docker_positive(const struct jscan_record *rec, int id)
+{
+    long long v;
+
+    return jscan_int(rec, id, &v) == 0 && v > 0 ? v : -1;
+}
+
+/*
+ * The port a service's labels ask the scraper to use: 0 unless the opt-in
+ * label is exactly "true"; then the port label (digits, 1-65535), 80
+ * without one, and 0 (not asked) when it is not a port.
+ */
+static int docker_scrape_port(const struct jscan_record *rec)
+{
+    const char *on = jscan_str(rec, S_SCRAPE);
+    const char *port = jscan_str(rec, S_SCRAPE_PORT);
+    long v = 0;
+    size_t i;
+
+    if (on == NULL || strcmp(on, "true") != 0)
+        return 0;
+    if (port == NULL)
+        return 80;
+    for (i = 0; port[i] != '\0'; i++) {
+        if (port[i] < '0' || port[i] > '9' || i >= 5)
+            return 0;
+        v = v * 10 + (port[i] - '0');
+    }
+    return v >= 1 && v <= 65535 ? (int)v : 0;
+}
+
+/* The placement constraints, as an array in the arena. */
+static void docker_service_constraints(struct docker_list *l,
+                                       struct docker_service *s,
+                                       const struct jscan_record *rec)
+{
+    const char *v;
+    size_t it = 0, n = 0;
+
+    while (jscan_list_next(rec, S_CONSTRAINTS, &it, &v))
+        n++;
+    if (n > DOCKER_MAX_CONSTRAINTS) {
+        n = DOCKER_MAX_CONSTRAINTS;
+        l->truncated++;
+    }
+    if (n == 0)
+        return;
+    s->constraints = docker_arena_alloc(&l->arena, n * sizeof(char *));
+    for (it = 0;
+         s->nconstraints < n && jscan_list_next(rec, S_CONSTRAINTS, &it, &v);)
+        s->constraints[s->nconstraints++] = docker_intern(l, v);
+}
 
 static int docker_service_record(struct docker_list *l,
                                  const struct jscan_record *rec)
@@ -191,6 +321,28 @@ static int docker_service_record(struct docker_list *l,
     } else {
         s->mode = NULL;
     }
+    s->update_state = docker_arena_str(a, jscan_str(rec, S_UP_STATE));
+    if (s->update_state != NULL) {
+        const char *started = jscan_str(rec, S_UP_STARTED);
+
+        s->update_message =
+            docker_arena_str(a, docker_nonempty(jscan_str(rec, S_UP_MESSAGE)));
+        s->update_started = docker_arena_time(a, started);
+        s->update_completed =
+            docker_arena_time(a, jscan_str(rec, S_UP_COMPLETED));
+    }
+    s->update_started_ms = s->update_state != NULL
+                               ? docker_time_ms(jscan_str(rec, S_UP_STARTED))
+                               : -1;
+    docker_service_constraints(l, s, rec);
+    s->max_per_node = docker_positive(rec, S_MAX_REPLICAS);
+    s->limit_cpus = docker_positive(rec, S_LIMIT_CPUS);
+    s->limit_cpus = s->limit_cpus > 0 ? s->limit_cpus / 1e9 : -1;
+    s->reserve_cpus = docker_positive(rec, S_RESERVE_CPUS);
+    s->reserve_cpus = s->reserve_cpus > 0 ? s->reserve_cpus / 1e9 : -1;
+    s->limit_mem = docker_positive(rec, S_LIMIT_MEM);
+    s->reserve_mem = docker_positive(rec, S_RESERVE_MEM);
+    s->scrape_port = docker_scrape_port(rec);
     return 0;
 }
 
@@ -206,6 +358,8 @@ enum {
     T_MESSAGE,
     T_ERR,
     T_DESIRED,
+    T_CREATED,
+    T_ADDRS,
 };
 
 static const struct jscan_field task_fields[] = {
@@ -222,7 +376,35 @@ static const struct jscan_field task_fields[] = {
     [T_MESSAGE] = {P("Status", "Message"), JSCAN_STRING},
     [T_ERR] = {P("Status", "Err"), JSCAN_STRING},
     [T_DESIRED] = {P("DesiredState"), JSCAN_STRING},
+    [T_CREATED] = {P("CreatedAt"), JSCAN_STRING},
+    [T_ADDRS] = {P("NetworksAttachments", JSCAN_ITEM, "Addresses", JSCAN_ITEM),
+                 JSCAN_LIST},
 };
+
+/*
+ * A running task's addresses ("10.0.1.5/24 10.0.2.9/24"): only address
+ * characters, at most DOCKER_MAX_ADDRS, into the arena; NULL when none.
+ */
+static const char *docker_task_addrs(struct docker_arena *a,
+                                     const struct jscan_record *rec)
+{
+    char out[DOCKER_MAX_ADDRS * 64];
+    const char *v;
+    size_t it = 0, n = 0, k = 0, len;
+
+    while (k < DOCKER_MAX_ADDRS && jscan_list_next(rec, T_ADDRS, &it, &v)) {
+        len = strlen(v);
+        if (len == 0 || len >= 64 ||
+            strspn(v, "0123456789abcdefABCDEF:./") != len)
+            continue;
+        if (n > 0)
+            out[n++] = ' ';
+        memcpy(out + n, v, len);
+        n += len;
+        k++;
+    }
+    return n > 0 ? docker_arena_copy(a, out, n) : NULL;
+}
 
 /* An image without its digest, stored once per list. */
 static const char *docker_intern_image(struct docker_list *l, const char *image)
@@ -237,12 +419,6 @@ static const char *docker_intern_image(struct docker_list *l, const char *image)
         return docker_intern(l, image);
     snprintf(tmp, sizeof(tmp), "%.*s", (int)(at - image), image);
     return docker_intern(l, tmp);
-}
-
-/* Returns s unless it is NULL or empty. */
-static const char *docker_nonempty(const char *s)
-{
-    return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
 static int docker_task_record(struct docker_list *l,
@@ -272,6 +448,11 @@ static int docker_task_record(struct docker_list *l,
     t->message = docker_intern(l, docker_nonempty(jscan_str(rec, T_MESSAGE)));
     t->error = docker_intern(l, docker_nonempty(jscan_str(rec, T_ERR)));
     t->slot = jscan_int(rec, T_SLOT, &slot) == 0 && slot > 0 ? slot : -1;
+    t->created_ms = docker_time_ms(jscan_str(rec, T_CREATED));
+    if (t->state != NULL && t->desired_state != NULL &&
+        strcmp(t->state, "running") == 0 &&
+        strcmp(t->desired_state, "running") == 0)
+        t->addrs = docker_task_addrs(a, rec);
     return 0;
 }
 

@@ -275,6 +275,7 @@ struct docker_swarm_view {
     struct docker_task_ref *tasks; /* by node, service name, slot */
     size_t nt;
     long long *running, *wanted; /* per service, in by_id order */
+    long long *updated;          /* running since the service's update began */
 };
 
 /* Places each task: its service, and its node's column (or unassigned). */
@@ -321,8 +322,12 @@ static void docker_view_count_tasks(struct docker_swarm_view *v)
             strcmp(task->desired_state, "running") != 0)
             continue;
         v->wanted[v->tasks[i].sidx]++;
-        if (task->state != NULL && strcmp(task->state, "running") == 0)
-            v->running[v->tasks[i].sidx]++;
+        if (task->state == NULL || strcmp(task->state, "running") != 0)
+            continue;
+        v->running[v->tasks[i].sidx]++;
+        if (v->tasks[i].s->update_started_ms >= 0 &&
+            task->created_ms >= v->tasks[i].s->update_started_ms)
+            v->updated[v->tasks[i].sidx]++;
     }
 }
 
@@ -342,6 +347,7 @@ static void docker_view_init(struct docker_swarm_view *v,
     v->tasks = xcalloc(v->nt + 1, sizeof(*v->tasks));
     v->running = xcalloc(v->ns + 1, sizeof(*v->running));
     v->wanted = xcalloc(v->ns + 1, sizeof(*v->wanted));
+    v->updated = xcalloc(v->ns + 1, sizeof(*v->updated));
     for (i = 0; i < v->nn; i++)
         v->nodes[i] = DOCKER_LIST_AT(nl, struct docker_node, i);
     qsort(v->nodes, v->nn, sizeof(*v->nodes), docker_cmp_node);
@@ -362,6 +368,7 @@ static void docker_view_free(struct docker_swarm_view *v)
     free(v->tasks);
     free(v->running);
     free(v->wanted);
+    free(v->updated);
 }
 
 /* "nodes", each with its tasks, then "unassigned": the other tasks. */
@@ -386,10 +393,56 @@ static void docker_gen_nodes(yajl_gen g, const struct docker_swarm_view *v)
     yajl_gen_array_close(g);
 }
 
+/* A CPU count (fractional), or null when not set. */
+static void gen_cpus(yajl_gen g, const char *k, double cpus)
+{
+    char num[32];
+
+    gen_key(g, k);
+    if (cpus < 0) {
+        yajl_gen_null(g);
+        return;
+    }
+    snprintf(num, sizeof(num), "%.3g", cpus);
+    yajl_gen_number(g, num, strlen(num));
+}
+
+/* "limits" or "reservations": {"cpus", "memory_bytes"}. */
+static void gen_resources(yajl_gen g, const char *k, double cpus, long long mem)
+{
+    gen_key(g, k);
+    yajl_gen_map_open(g);
+    gen_cpus(g, "cpus", cpus);
+    gen_ki(g, "memory_bytes", mem);
+    yajl_gen_map_close(g);
+}
+
+/* A service's update (its UpdateStatus and progress), or null. */
+static void gen_update(yajl_gen g,
+                       const struct docker_service *s,
+                       long long updated,
+                       long long total)
+{
+    gen_key(g, "update");
+    if (s->update_state == NULL) {
+        yajl_gen_null(g);
+        return;
+    }
+    yajl_gen_map_open(g);
+    gen_kv(g, "state", s->update_state);
+    gen_kv(g, "message", s->update_message);
+    gen_kv(g, "started_at", s->update_started);
+    gen_kv(g, "completed_at", s->update_completed);
+    gen_ki(g, "updated", updated);
+    gen_ki(g, "total", total);
+    yajl_gen_map_close(g);
+}
+
 /* "services", by name, with their wanted and running tasks. */
 static void docker_gen_services(yajl_gen g, const struct docker_swarm_view *v)
 {
-    size_t i;
+    size_t i, c;
+    long long total;
 
     gen_key(g, "services");
     yajl_gen_array_open(g);
@@ -404,11 +457,22 @@ static void docker_gen_services(yajl_gen g, const struct docker_swarm_view *v)
         gen_kv(g, "image", s->image);
         gen_kv(g, "mode", s->mode);
         /* Global services want one task per eligible node. */
-        gen_ki(g, "replicas",
-               s->mode != NULL && strcmp(s->mode, "global") == 0
-                   ? (idx >= 0 ? v->wanted[idx] : 0)
-                   : s->replicas);
+        total = s->mode != NULL && strcmp(s->mode, "global") == 0
+                    ? (idx >= 0 ? v->wanted[idx] : 0)
+                    : s->replicas;
+        gen_ki(g, "replicas", total);
         gen_ki(g, "running", idx >= 0 ? v->running[idx] : 0);
+        gen_update(g, s, idx >= 0 ? v->updated[idx] : 0, total);
+        gen_key(g, "constraints");
+        yajl_gen_array_open(g);
+        for (c = 0; c < s->nconstraints; c++)
+            gen_str(g, s->constraints[c]);
+        yajl_gen_array_close(g);
+        gen_ki(g, "max_per_node", s->max_per_node);
+        gen_resources(g, "limits", s->limit_cpus, s->limit_mem);
+        gen_resources(g, "reservations", s->reserve_cpus, s->reserve_mem);
+        gen_key(g, "metrics");
+        yajl_gen_bool(g, s->scrape_port > 0);
         yajl_gen_map_close(g);
     }
     yajl_gen_array_close(g);

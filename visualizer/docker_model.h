@@ -57,15 +57,36 @@ struct docker_node {
     size_t nlabels;
 };
 
+#define DOCKER_MAX_CONSTRAINTS 32 /* per service */
+#define DOCKER_MAX_ADDRS 8        /* per task */
+
+/* The service label that opts in to traffic (docs/visualizer-api.md). */
+#define DOCKER_SCRAPE_LABEL "part5.visualizer.scrape"
+#define DOCKER_SCRAPE_PORT_LABEL "part5.visualizer.scrape.port"
+
 struct docker_service {
     const char *id, *name, *stack, *image, *mode;
     long long replicas; /* replicated: Spec's count; -1 otherwise */
+    /* UpdateStatus, or all NULL: state, message, start and end (ISO). */
+    const char *update_state, *update_message;
+    const char *update_started, *update_completed;
+    long long update_started_ms; /* -1 when unknown */
+    const char **constraints;    /* Placement.Constraints, in the arena */
+    size_t nconstraints;
+    long long max_per_node;           /* Placement.MaxReplicas; -1: none */
+    double limit_cpus, reserve_cpus;  /* NanoCPUs / 1e9; -1: not set */
+    long long limit_mem, reserve_mem; /* bytes; -1: not set */
+    int scrape_port; /* the label's port when the service opts in, else 0 */
 };
 
 struct docker_task {
     const char *id, *service_id, *node_id, *image, *stack;
     const char *state, *desired_state, *since, *message, *error;
-    long long slot; /* -1 for global services' tasks */
+    long long slot;       /* -1 for global services' tasks */
+    long long created_ms; /* CreatedAt; -1 when unknown */
+    /* A running task's addresses ("10.0.1.5/24"), space-separated, or
+     * NULL: where the scraper may reach it. Not in the rendered model. */
+    const char *addrs;
 };
 
 struct docker_container {

@@ -513,13 +513,11 @@ static void engine_retry_later(struct engine *e)
         e->backoff_ms = ENGINE_BACKOFF_MAX_MS;
 }
 
-/*
- * The engine went away (or never came): stop everything that talks to it,
- * keep the lists, say why, and try again later.
- */
-static void engine_lost(struct engine *e, const char *why)
+/* Cancels every request in flight to the engine: the fetches, the event
+ * stream and the ping. */
+static void engine_cancel_requests(struct engine *e)
 {
-    int what, changed;
+    int what;
 
     for (what = 0; what < DOCKER_GET_COUNT; what++)
         if (e->fetch[what].e != NULL)
@@ -528,6 +526,17 @@ static void engine_lost(struct engine *e, const char *why)
     e->events = NULL;
     docker_cancel(e->ping);
     e->ping = NULL;
+}
+
+/*
+ * The engine went away (or never came): stop everything that talks to it,
+ * keep the lists, say why, and try again later.
+ */
+static void engine_lost(struct engine *e, const char *why)
+{
+    int changed;
+
+    engine_cancel_requests(e);
     e->inflight = e->pending = 0;
     uv_timer_stop(&e->debounce);
     uv_timer_stop(&e->settle);
@@ -559,6 +568,13 @@ static void engine_on_ping_done(void *arg, const struct docker_result *res)
 
     e->ping = NULL;
     if (res->error != NULL) {
+        /*
+         * Nothing answers at all (a dockerd restarting, its socket gone):
+         * asking costs the engine nothing, so ask often enough to show it
+         * again within a few seconds of its return.
+         */
+        if (res->unreachable && e->backoff_ms > ENGINE_BACKOFF_ABSENT_MS)
+            e->backoff_ms = ENGINE_BACKOFF_ABSENT_MS;
         engine_lost(e, res->error);
         return;
     }
@@ -678,17 +694,9 @@ static void engine_on_closed(uv_handle_t *h)
 
 void engine_free(struct engine *e)
 {
-    int what;
-
     if (e == NULL)
         return;
-    for (what = 0; what < DOCKER_GET_COUNT; what++)
-        if (e->fetch[what].e != NULL)
-            engine_fetch_reset(&e->fetch[what]);
-    docker_cancel(e->events);
-    e->events = NULL;
-    docker_cancel(e->ping);
-    e->ping = NULL;
+    engine_cancel_requests(e);
     docker_client_free(e->dc);
     e->dc = NULL;
     uv_close((uv_handle_t *)&e->reconnect, engine_on_closed);

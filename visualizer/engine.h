@@ -48,6 +48,8 @@ struct engine_config {
 #define ENGINE_DEFAULT_TIMEOUT_MS 10000
 #define ENGINE_BACKOFF_MIN_MS 500
 #define ENGINE_BACKOFF_MAX_MS 10000
+/* The longest delay while the engine cannot be reached at all. */
+#define ENGINE_BACKOFF_ABSENT_MS 2000
 /*
  * A connection that lasted this long was a good one: losing it starts the
  * reconnect delays again from ENGINE_BACKOFF_MIN_MS. A shorter one (an

@@ -158,6 +158,36 @@ static uint64_t jscan_value_mask(struct jscan *s)
 }
 
 /*
+ * Keeps an entry of a MAP field (with its key) or a LIST field (key_off
+ * -1), up to JSCAN_MAX_ENTRIES per field.
+ */
+static void
+jscan_entry(struct jscan *s, int f, int32_t key_off, const char *v, size_t len)
+{
+    struct jscan_record *rec = &s->rec;
+    int32_t off;
+
+    if (rec->per_map[f] >= JSCAN_MAX_ENTRIES) {
+        rec->truncated = 1;
+        return;
+    }
+    off = jscan_keep(rec, v, len, NULL);
+    if (off < 0)
+        return;
+    if (rec->nentries == rec->centries) {
+        rec->centries = rec->centries ? rec->centries * 2 : 16;
+        rec->entries =
+            xrealloc(rec->entries, rec->centries * sizeof(*rec->entries));
+    }
+    rec->entries[rec->nentries].field = (uint8_t)f;
+    rec->entries[rec->nentries].key_off =
+        key_off >= 0 ? (uint32_t)key_off : (uint32_t)off;
+    rec->entries[rec->nentries].val_off = (uint32_t)off;
+    rec->nentries++;
+    rec->per_map[f]++;
+}
+
+/*
  * Stores a scalar: for each field ending here whose kind accepts the
  * value's JSON type (type is JSCAN_STRING, JSCAN_NUMBER or JSCAN_BOOL),
  * and as a map entry when the container is a MAP field.
@@ -181,6 +211,11 @@ jscan_scalar(struct jscan *s, const char *v, size_t len, enum jscan_kind type)
 
         if ((mask & ((uint64_t)1 << i)) == 0 || s->plen[i] != level + 1)
             continue;
+        if (s->fields[i].kind == JSCAN_LIST) {
+            if (type == JSCAN_STRING)
+                jscan_entry(s, i, -1, v, len);
+            continue;
+        }
         if (s->fields[i].kind == JSCAN_FIRST) {
             if (type != JSCAN_STRING || rec->off[i] >= 0)
                 continue;
@@ -197,27 +232,8 @@ jscan_scalar(struct jscan *s, const char *v, size_t len, enum jscan_kind type)
         rec->len[i] = (uint32_t)kept;
     }
     if (!top->is_array && top->label_field >= 0 && top->key_off >= 0 &&
-        type == JSCAN_STRING) {
-        int f = top->label_field;
-
-        if (rec->per_map[f] >= JSCAN_MAX_ENTRIES) {
-            rec->truncated = 1;
-            return;
-        }
-        off = jscan_keep(rec, v, len, NULL);
-        if (off < 0)
-            return;
-        if (rec->nentries == rec->centries) {
-            rec->centries = rec->centries ? rec->centries * 2 : 16;
-            rec->entries =
-                xrealloc(rec->entries, rec->centries * sizeof(*rec->entries));
-        }
-        rec->entries[rec->nentries].field = (uint8_t)f;
-        rec->entries[rec->nentries].key_off = (uint32_t)top->key_off;
-        rec->entries[rec->nentries].val_off = (uint32_t)off;
-        rec->nentries++;
-        rec->per_map[f]++;
-    }
+        type == JSCAN_STRING)
+        jscan_entry(s, top->label_field, top->key_off, v, len);
 }
 
 /* Opens a container; a record begins when it is at the record's depth. */
@@ -609,6 +625,16 @@ int jscan_map_next(const struct jscan_record *rec,
         return 1;
     }
     return 0;
+}
+
+int jscan_list_next(const struct jscan_record *rec,
+                    int id,
+                    size_t *iter,
+                    const char **value)
+{
+    const char *key;
+
+    return jscan_map_next(rec, id, iter, &key, value);
 }
 
 const char *

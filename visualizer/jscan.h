@@ -42,6 +42,8 @@ enum jscan_kind {
     JSCAN_MAP,     /* an object of strings (labels): every key and value */
     JSCAN_FIRST,   /* the first string of an array; the path ends in "[]" */
     JSCAN_PRESENT, /* any value, even an empty object: read with jscan_has() */
+    JSCAN_LIST,    /* every string of an array (at most JSCAN_MAX_ENTRIES);
+                      the path ends in "[]", read with jscan_list_next() */
 };
 
 /* One whitelisted value: its path below the record, and an id (its index). */
@@ -132,6 +134,16 @@ int jscan_map_next(const struct jscan_record *rec,
                    size_t *iter,
                    const char **key,
                    const char **value);
+
+/*
+ * Iterates the strings of a LIST field, in the reply's order (across every
+ * array the path reaches): start with *iter = 0; returns 1 with *value
+ * (borrowed) set, 0 at the end.
+ */
+int jscan_list_next(const struct jscan_record *rec,
+                    int id,
+                    size_t *iter,
+                    const char **value);
 
 /* The value of key in a MAP field, or NULL (borrowed). */
 const char *

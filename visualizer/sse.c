@@ -6,7 +6,9 @@
  * - A frame is reference-counted. The hub holds one reference (its
  *   current frame), each client one for the frame it is sending and one
  *   for the frame queued after it, each GET /api/state response one
- *   (visualizer.c). The last sse_frame_unref() frees it.
+ *   (visualizer.c). The last sse_frame_unref() frees it. The same holds
+ *   for traffic frames: the hub's current one, each client's queued one
+ *   (tnext), each GET /api/traffic response.
  * - A client has two owners with different lifetimes: the request (its
  *   http_req's data_free, sse_on_request_done(), runs when libmicrohttpd
  *   completes the request) and the response (its free callback,
@@ -43,8 +45,16 @@
 #include "log.h"
 #include "util.h"
 
-#define SSE_BLOCK_SIZE (16 * 1024) /* libmicrohttpd's buffer per stream */
-#define SSE_TICK_MS 5000           /* sweep, keepalive and lag checks */
+/*
+ * The content reader's block. libmicrohttpd allocates one with every
+ * response, but an HTTP/1.1 stream (chunked, what EventSource uses) is
+ * read into the connection's own write buffer instead, in chunks of about
+ * the size of its pool (conn_memory in visualizer.c): the block only serves
+ * HTTP/1.0 clients. 16 KiB here cost 16 KiB of memory per open page for
+ * nothing (measured: bench/visualizer/README.md, "Traffic").
+ */
+#define SSE_BLOCK_SIZE 2048
+#define SSE_TICK_MS 5000 /* sweep, keepalive and lag checks */
 
 struct sse_client {
     struct sse_hub *hub;
@@ -52,6 +62,7 @@ struct sse_client {
     struct sse_frame *frame; /* being sent */
     size_t off;              /* bytes of frame sent */
     struct sse_frame *next;  /* the newest frame, to send after frame */
+    struct sse_frame *tnext; /* the newest traffic, after next */
     const char *extra;       /* retry advice or keepalive, static */
     size_t extra_len, extra_off;
     int refs;                    /* request + response */
@@ -64,6 +75,7 @@ struct sse_hub {
     uv_loop_t *loop;
     struct sse_hub_config cfg;
     struct sse_frame *current;
+    struct sse_frame *traffic;       /* the newest traffic frame */
     LIST_HEAD(, sse_client) clients; /* borrowed; see the rules above */
     unsigned nclients;
     int closing;
@@ -85,6 +97,15 @@ struct sse_frame *sse_frame_new(char *data, size_t len, size_t body_off)
     f->json_off = sizeof(SSE_STATE_PREFIX) - 1;
     f->json_len = len - f->json_off - 2;
     f->body_off = body_off;
+    return f;
+}
+
+struct sse_frame *sse_frame_new_traffic(char *data, size_t len, size_t body_off)
+{
+    struct sse_frame *f = sse_frame_new(data, len, body_off);
+
+    f->json_off = sizeof(SSE_TRAFFIC_PREFIX) - 1;
+    f->json_len = len - f->json_off - 2;
     return f;
 }
 
@@ -121,6 +142,7 @@ static void sse_client_release(struct sse_client *c)
         return;
     sse_frame_unref(c->frame);
     sse_frame_unref(c->next);
+    sse_frame_unref(c->tnext);
     free(c);
 }
 
@@ -157,6 +179,11 @@ static size_t sse_fill(struct sse_client *c, char *buf, size_t max)
     size_t n = 0, k;
 
     while (n < max) {
+        if (c->frame == NULL && c->tnext != NULL) {
+            c->frame = c->tnext;
+            c->tnext = NULL;
+            c->off = 0;
+        }
         if (c->extra != NULL) {
             k = c->extra_len - c->extra_off;
             if (k > max - n)
@@ -177,8 +204,11 @@ static size_t sse_fill(struct sse_client *c, char *buf, size_t max)
             c->off += k;
             if (c->off == c->frame->len) {
                 sse_frame_unref(c->frame);
-                c->frame = c->next;
-                c->next = NULL;
+                c->frame = c->next != NULL ? c->next : c->tnext;
+                if (c->next != NULL)
+                    c->next = NULL;
+                else
+                    c->tnext = NULL;
                 c->off = 0;
             }
             continue;
@@ -329,6 +359,7 @@ static void sse_on_hub_closed(uv_handle_t *h)
     struct sse_hub *hub = h->data;
 
     sse_frame_unref(hub->current);
+    sse_frame_unref(hub->traffic);
     free(hub);
 }
 
@@ -379,6 +410,8 @@ enum MHD_Result sse_hub_attach(struct sse_hub *hub, struct http_req *req)
     c->last_sent_ms = now_ms();
     if (hub->current != NULL)
         c->frame = sse_frame_ref(hub->current);
+    if (hub->traffic != NULL)
+        c->tnext = sse_frame_ref(hub->traffic);
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK_SIZE,
                                              sse_read, c, sse_on_response_free);
     if (resp == NULL) {
@@ -424,6 +457,32 @@ void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f)
 struct sse_frame *sse_hub_current(const struct sse_hub *hub)
 {
     return hub->current;
+}
+
+void sse_hub_publish_traffic(struct sse_hub *hub, struct sse_frame *f)
+{
+    struct sse_client *c;
+
+    if (hub->traffic != NULL) {
+        hub->traffic->superseded_ms = now_ms();
+        sse_frame_unref(hub->traffic);
+    }
+    hub->traffic = f;
+    LIST_FOREACH(c, &hub->clients, link) {
+        if (c->frame == NULL) {
+            c->frame = sse_frame_ref(f);
+            c->off = 0;
+        } else {
+            sse_frame_unref(c->tnext);
+            c->tnext = sse_frame_ref(f);
+        }
+        sse_wake(c);
+    }
+}
+
+struct sse_frame *sse_hub_traffic(const struct sse_hub *hub)
+{
+    return hub->traffic;
 }
 
 void sse_hub_close(struct sse_hub *hub)

@@ -42,6 +42,8 @@ struct sse_frame {
 
 /* The prefix of a "state" event; the JSON follows it on the same line. */
 #define SSE_STATE_PREFIX "event: state\ndata: "
+/* The same for a "traffic" event (docs/visualizer-api.md). */
+#define SSE_TRAFFIC_PREFIX "event: traffic\ndata: "
 
 /*
  * Makes a frame from data (len bytes, taking ownership; free()d with the
@@ -49,6 +51,10 @@ struct sse_frame {
  * relative to the JSON. The frame starts with one reference.
  */
 struct sse_frame *sse_frame_new(char *data, size_t len, size_t body_off);
+
+/* The same for a traffic event: data starts with SSE_TRAFFIC_PREFIX. */
+struct sse_frame *
+sse_frame_new_traffic(char *data, size_t len, size_t body_off);
 struct sse_frame *sse_frame_ref(struct sse_frame *f);
 void sse_frame_unref(struct sse_frame *f); /* accepts NULL */
 
@@ -96,6 +102,17 @@ void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f);
 
 /* The current frame (borrowed), or NULL before the first publish. */
 struct sse_frame *sse_hub_current(const struct sse_hub *hub);
+
+/*
+ * Makes f (a traffic frame) the current traffic and sends it to every
+ * client after the state event it is on, if any. Traffic never replaces
+ * a state event: a client behind gets the newest of each. Takes the
+ * caller's reference.
+ */
+void sse_hub_publish_traffic(struct sse_hub *hub, struct sse_frame *f);
+
+/* The current traffic frame (borrowed), or NULL. */
+struct sse_frame *sse_hub_traffic(const struct sse_hub *hub);
 
 /* Ends every stream now and refuses new ones (for a drain). */
 void sse_hub_close(struct sse_hub *hub);

@@ -48,6 +48,7 @@ static const struct http_route viz_routes[] = {
     {"style.css", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_STYLE_CSS},
     {"favicon.svg", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_FAVICON},
     {"api/state", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_STATE},
+    {"api/traffic", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_TRAFFIC},
     {"api/events", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_EVENTS},
     {"healthz", HTTP_GET | HTTP_HEAD, VIZ_ROUTE_HEALTHZ},
 };
@@ -141,6 +142,138 @@ static double viz_cpu_ms(void)
 }
 
 /*
+ * The port to ask task t on: its service's, when the service is one of the
+ * ns that opt in (svc) and the task runs; 0 otherwise.
+ */
+static int viz_target_port(const struct docker_service *const *svc,
+                           size_t ns,
+                           const struct docker_task *t)
+{
+    size_t k;
+
+    if (ns == 0 || t->state == NULL || t->desired_state == NULL ||
+        strcmp(t->state, "running") != 0 ||
+        strcmp(t->desired_state, "running") != 0)
+        return 0;
+    for (k = 0; k < ns; k++)
+        if (strcmp(svc[k]->id, t->service_id) == 0)
+            return svc[k]->scrape_port;
+    return 0;
+}
+
+/*
+ * The tasks to ask for traffic, from the engine's picture: the running
+ * tasks of the services that opt in (docs/visualizer-api.md, "Which tasks
+ * are asked"), each with its addresses; traffic.c keeps the first on a
+ * network this process is on. Two passes: count, then fill arrays of
+ * exactly that size (5,000 tasks must not cost 5,000 allocations).
+ */
+static void viz_update_targets(struct visualizer *v,
+                               const struct docker_model *m)
+{
+    const struct docker_list *sl = m->services, *tl = m->tasks;
+    const struct docker_service **svc = NULL;
+    struct traffic_target *tg = NULL;
+    const struct traffic_net *nets;
+    const char **addrs = NULL;
+    size_t i, ns = 0, n = 0, na = 0, bytes = 0, nnets, reachable = 0;
+    char *text = NULL, *p;
+    int port;
+
+    if (m->swarm && sl != NULL && tl != NULL && sl->n > 0) {
+        svc = xcalloc(sl->n, sizeof(*svc));
+        for (i = 0; i < sl->n; i++) {
+            const struct docker_service *s =
+                DOCKER_LIST_AT(sl, struct docker_service, i);
+
+            if (s->scrape_port > 0)
+                svc[ns++] = s;
+        }
+    }
+    for (i = 0; ns > 0 && i < tl->n; i++) {
+        const struct docker_task *t = DOCKER_LIST_AT(tl, struct docker_task, i);
+
+        if (viz_target_port(svc, ns, t) == 0)
+            continue;
+        n++;
+        for (p = (char *)t->addrs; p != NULL; p = strchr(p + 1, ' '))
+            na++;
+        bytes += t->addrs != NULL ? strlen(t->addrs) + 1 : 0;
+    }
+    tg = xcalloc(n + 1, sizeof(*tg));
+    addrs = xcalloc(na + 1, sizeof(*addrs));
+    text = xmalloc(bytes + 1);
+    n = na = bytes = 0;
+    for (i = 0; ns > 0 && i < tl->n; i++) {
+        const struct docker_task *t = DOCKER_LIST_AT(tl, struct docker_task, i);
+
+        if ((port = viz_target_port(svc, ns, t)) == 0)
+            continue;
+        tg[n].task_id = t->id;
+        tg[n].service_id = t->service_id;
+        tg[n].port = port;
+        tg[n].addrs = addrs + na;
+        if (t->addrs != NULL) {
+            /* "a/24 b/24": copied into text, split at the spaces. */
+            p = strcpy(text + bytes, t->addrs);
+            bytes += strlen(t->addrs) + 1;
+            while (p != NULL) {
+                addrs[na++] = p;
+                tg[n].naddrs++;
+                p = strchr(p, ' ');
+                if (p != NULL)
+                    *p++ = '\0';
+            }
+        }
+        n++;
+    }
+    nets = scrape_nets(v->scrape, &nnets);
+    traffic_set_targets(&v->traffic, tg, n, nets, nnets);
+    for (i = 0; i < v->traffic.n; i++)
+        reachable += (size_t)v->traffic.tasks[i]->reachable;
+    if (v->traffic.n != v->ntargets || reachable != v->nreachable)
+        log_info("traffic: %zu task(s) of %zu service(s) opt in; %zu on a "
+                 "network this visualizer shares",
+                 v->traffic.n, ns, reachable);
+    v->ntargets = v->traffic.n;
+    v->nreachable = reachable;
+    free(svc);
+    free(tg);
+    free(addrs);
+    free(text);
+}
+
+/* A scraping round ended: publish the traffic document if it changed. */
+static void viz_on_round(void *arg)
+{
+    struct visualizer *v = arg;
+    struct buf b = BUF_INIT;
+    struct sse_frame *f;
+    char when[32];
+    size_t body_off = 0, len;
+    char *data;
+
+    if (v->stopping)
+        return;
+    docker_iso_time((long long)time(NULL), when, sizeof(when));
+    buf_append_str(&b, SSE_TRAFFIC_PREFIX);
+    if (traffic_json(&v->traffic, uv_now(v->loop), when, &b, &body_off) != 0) {
+        log_errorx("cannot render the traffic document");
+        buf_free(&b);
+        return;
+    }
+    body_off -= sizeof(SSE_TRAFFIC_PREFIX) - 1;
+    buf_append(&b, "\n\n", 2);
+    data = buf_steal(&b, &len);
+    f = sse_frame_new_traffic(data, len, body_off);
+    if (sse_frame_same(f, sse_hub_traffic(v->hub))) {
+        sse_frame_unref(f);
+        return;
+    }
+    sse_hub_publish_traffic(v->hub, f);
+}
+
+/*
  * Renders the model into a new frame and publishes it, unless it is the
  * same as the current one.
  */
@@ -156,6 +289,7 @@ static void viz_render(struct visualizer *v)
 
     v->rendered_generation = engine_generation(v->engine);
     engine_model(v->engine, &m);
+    viz_update_targets(v, &m);
     docker_iso_time((long long)time(NULL), when, sizeof(when));
     buf_reserve(&b, v->last_render_len + 4096);
     buf_append_str(&b, SSE_STATE_PREFIX);
@@ -243,11 +377,12 @@ static void viz_frame_release(void *cls)
     sse_frame_unref(cls);
 }
 
-/* GET /api/state: the current frame's JSON, shared, not copied. */
-static enum MHD_Result viz_send_state(struct visualizer *v,
-                                      struct http_req *req)
+/*
+ * GET /api/state (or /api/traffic): the current frame's JSON, shared, not
+ * copied.
+ */
+static enum MHD_Result viz_send_frame(struct http_req *req, struct sse_frame *f)
 {
-    struct sse_frame *f = sse_hub_current(v->hub);
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
@@ -362,7 +497,8 @@ static enum MHD_Result viz_handle(void *cls, struct http_req *req)
     if (!viz_authorized(v, req))
         return http_send_unauthorized(req, "visualizer");
     switch (route) {
-    case VIZ_ROUTE_STATE: return viz_send_state(v, req);
+    case VIZ_ROUTE_STATE: return viz_send_frame(req, sse_hub_current(v->hub));
+    case VIZ_ROUTE_TRAFFIC: return viz_send_frame(req, sse_hub_traffic(v->hub));
     case VIZ_ROUTE_EVENTS:
         if (http_method_bit(req->method) == HTTP_HEAD)
             return http_send(req, 200, "text/event-stream; charset=utf-8", "",
@@ -396,6 +532,7 @@ static void viz_on_drained(void *arg)
     v->hub = NULL;
     engine_free(v->engine);
     v->engine = NULL;
+    traffic_free(&v->traffic);
     auth_free(v->auth);
     v->auth = NULL;
     uv_close((uv_handle_t *)&v->publish, NULL);
@@ -414,6 +551,8 @@ static void viz_on_signal(void *arg, int signum)
     (void)signum;
     v->stopping = 1;
     uv_timer_stop(&v->publish);
+    scrape_free(v->scrape);
+    v->scrape = NULL;
     sse_hub_close(v->hub);
     http_server_drain(v->srv, 5000, viz_on_drained, v);
 }
@@ -496,8 +635,15 @@ int visualizer_start(struct visualizer *v,
      */
     hc.conn_limit = (unsigned)cfg->max_connections;
     hc.idle_timeout_s = (unsigned)cfg->idle_timeout_s;
-    /* Room for libmicrohttpd's 16 KiB stream buffer and the headers. */
-    hc.conn_memory = 32 * 1024;
+    /*
+     * Each open page holds one connection, whose pool libmicrohttpd also
+     * uses as the event stream's write buffer: 16 KiB sends a 1.4 MB
+     * snapshot (5,000 tasks) in about 100 writes, and takes request
+     * headers of up to about 8 KB (a larger Cookie header gets 431).
+     * 32 KiB cost 16 KiB more per open page (bench/visualizer/README.md,
+     * "Traffic").
+     */
+    hc.conn_memory = 16 * 1024;
     hc.csp = VIZ_CSP;
     hc.handler = viz_handle;
     hc.cls = v;
@@ -509,9 +655,14 @@ int visualizer_start(struct visualizer *v,
     v->publish.data = v;
     uv_timer_init(loop, &v->refused_log);
     v->refused_log.data = v;
-    /* A first picture ("connecting ..."), so /api/state answers at once. */
+    traffic_init(&v->traffic);
+    v->scrape = scrape_new(loop, &v->traffic, NULL, viz_on_round, v);
+    /* A first picture ("connecting ..."), so /api/state answers at once,
+     * and the first (empty) traffic document. */
     viz_render(v);
+    viz_on_round(v);
     engine_start(v->engine);
+    scrape_start(v->scrape);
     shutdown_watch_start(loop, &v->sw, viz_on_signal, v);
     return 0;
 err:

@@ -16,8 +16,10 @@
 #include "engine.h"
 #include "http.h"
 #include "log.h"
+#include "scrape.h"
 #include "shutdown.h"
 #include "sse.h"
+#include "traffic.h"
 
 #define VIZ_ROOT_MAX 200
 /* A normalised root: CTX_ROOT with a '/' added at each end, and the NUL. */
@@ -42,6 +44,7 @@ enum viz_route {
     VIZ_ROUTE_STYLE_CSS,
     VIZ_ROUTE_FAVICON,
     VIZ_ROUTE_STATE,
+    VIZ_ROUTE_TRAFFIC,
     VIZ_ROUTE_EVENTS,
     VIZ_ROUTE_HEALTHZ,
 };
@@ -72,6 +75,9 @@ struct visualizer {
     struct http_server *srv;
     struct engine *engine;
     struct sse_hub *hub;
+    struct traffic traffic;      /* the tasks that opt in, and their answers */
+    struct scrape *scrape;       /* asks them, once a second */
+    size_t ntargets, nreachable; /* for the log, when they change */
     struct auth *auth;
     struct shutdown_watch sw;
     char root[VIZ_ROOT_SIZE]; /* "/" or "/prefix/" */

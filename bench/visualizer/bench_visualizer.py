@@ -12,6 +12,12 @@ Sections, each with its comparison peer in the same run:
            and RSS per update with 0, 1 and 10 open streams
   real     the real engine: CPU and RSS with 1 and 10 open streams, and
            the time from `docker service scale` to the stream (20 runs)
+  traffic  the synthetic engine's 5,000 tasks, 500 of them scraped from
+           fake GET /metrics on loopback addresses: RSS, CPU (against
+           the same engine with nothing scraped), requests to the tasks,
+           and the time from an engine event to every open page; the
+           peer: Prometheus (Debian's prometheus package, when installed)
+           scraping the same 500 tasks every second, 500 ms timeout
 Prints Markdown tables for README.md. Usage:
   python3 bench_visualizer.py BUILD_DIR BENCH_BIN_DIR [sections...]
 """
@@ -19,6 +25,7 @@ Prints Markdown tables for README.md. Usage:
 import json
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -28,7 +35,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_engine import FakeEngine  # noqa: E402
+from fake_engine import METRICS_PORT, FakeEngine, FakeMetrics  # noqa: E402
 
 BUILD, BIN = sys.argv[1], sys.argv[2]
 SECTIONS = sys.argv[3:] or ["weight", "json", "client", "image", "scale",
@@ -46,9 +53,17 @@ def free_port():
 
 
 def cpu_ns(pid):
-    """CPU time of a process so far (user + system), in ns."""
-    with open(f"/proc/{pid}/schedstat") as f:
-        return int(f.read().split()[0])
+    """CPU time of a process so far, in ns: the sum over its threads
+    (/proc/PID/task/*/schedstat). /proc/PID/schedstat alone is the main
+    thread's, near 0 for a multi-threaded peer such as Prometheus (Go)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except FileNotFoundError:
+            pass  # the thread ended between the listing and the read
+    return total
 
 
 def mem_kib(pid, field):
@@ -81,6 +96,7 @@ class Stream:
         self.s = socket.create_connection(("127.0.0.1", port), timeout=60)
         self.s.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
         self.events = []  # (monotonic time, model)
+        self.kinds = []  # (monotonic time, event type)
         self.keep = False
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -95,7 +111,12 @@ class Stream:
                 while b"\n\n" in buf:
                     ev, buf = buf.split(b"\n\n", 1)
                     i = ev.find(b"data: ")
+                    kind = b"state"
+                    if b"event: traffic" in ev:
+                        kind = b"traffic"
                     if i >= 0:
+                        self.kinds.append((time.monotonic(), kind.decode()))
+                    if i >= 0 and kind == b"state":
                         data = ev[i + 6:].split(b"\r\n")[0]
                         self.events.append((time.monotonic(),
                                             json.loads(data) if self.keep
@@ -300,6 +321,138 @@ def bench_scale():
     table(["open streams", "updates pushed", "server CPU ms/update",
            "RSS median MiB", "RSS max MiB", "VmHWM MiB", "model MB",
            "first picture s", "events per stream (min)"], rows)
+
+
+def bench_traffic():
+    rows, lat_all, metrics = [], [], None
+    print("### Traffic: the synthetic engine (100 nodes, 250 services, 5,000 "
+          "tasks with their network attachments), 500 tasks of 25 services "
+          "opted in, each answering GET /metrics at its own loopback address "
+          "(fake_engine.FakeMetrics); 30 s steady, then 10 engine events, one "
+          "every 2 s\n")
+    for scraped, clients in ((0, 1), (500, 1), (500, 10)):
+        eng = FakeEngine(os.path.join(TMP, f"t{scraped}-{clients}.sock"), 100,
+                         5000, 250, scraped=scraped, networks=True)
+        eng.start()
+        # One set of fake tasks for every run: the engines are the same.
+        if scraped and metrics is None:
+            metrics = FakeMetrics(eng.scraped_tasks).start()
+        met = metrics if scraped else None
+        p, port, log = start_viz("unix://" + eng.path,
+                                 {"LOG_LEVEL": "info"})
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60:
+            _, body = http_get(port, "/api/traffic")
+            doc = json.loads(body)
+            rep = sum(v["reporting"] for v in doc["services"].values())
+            if rep >= scraped:
+                break
+            time.sleep(0.5)
+        ready = time.monotonic() - t0
+        streams = [Stream(port) for _ in range(clients)]
+        time.sleep(3)
+        r0 = met.requests if met else 0
+        c0, rss = cpu_ns(p.pid), []
+        for _ in range(60):
+            time.sleep(0.5)
+            rss.append(mem_kib(p.pid, "VmRSS"))
+        c1 = cpu_ns(p.pid)
+        reqs = (met.requests - r0) / 30 if met else 0
+        tev = [sum(1 for t, k in s.kinds if k == "traffic" and t > 0)
+               for s in streams]
+        # A change: one task changes on the engine, the pages must see it.
+        lat = []
+        for i in range(10):
+            seen = [len(s.events) for s in streams]
+            te = time.monotonic()
+            eng.emit("service")
+            deadline = te + 5
+            while time.monotonic() < deadline and any(
+                    len(s.events) <= n for s, n in zip(streams, seen)):
+                time.sleep(0.005)
+            lat.append(max((s.events[n][0] - te) if len(s.events) > n
+                           else float("inf") for s, n in zip(streams, seen)))
+            time.sleep(2)
+        hwm = mem_kib(p.pid, "VmHWM")
+        for s in streams:
+            s.close()
+        p.terminate()
+        p.wait()
+        lat.sort()
+        lat_all += lat
+        rows.append((scraped, clients, f"{ready:.1f}",
+                     f"{(c1 - c0) / 1e6 / 30:.1f}",
+                     f"{(c1 - c0) / 1e9 / 30 * 100:.2f} %",
+                     f"{statistics.median(rss) / 1024:.2f}",
+                     f"{max(rss) / 1024:.2f}", f"{hwm / 1024:.2f}",
+                     f"{reqs:.0f}", min(tev) if tev else "-",
+                     f"{statistics.median(lat) * 1000:.0f} / "
+                     f"{lat[-1] * 1000:.0f}",
+                     len(met.bad) if met else "-"))
+    table(["tasks scraped", "open streams", "all reporting after s",
+           "CPU ms/s (steady)", "of one core", "RSS median MiB",
+           "RSS max MiB", "VmHWM MiB", "GET /metrics per s",
+           "traffic events per stream (30 s)",
+           "event to every page ms (median / max)",
+           "other requests to tasks"], rows)
+    ours = rows[1]
+    peer = traffic_peer(metrics)
+    if peer:
+        cpu, med, mx, hwm, reqs = peer
+        print("\nThe peer on the same 500 tasks, 30 s steady (static targets: "
+              "no discovery, no engine; it keeps every sample in its TSDB, "
+              "which is its job):\n")
+        table(["scraper", "CPU ms/s", "RSS median MiB", "RSS max MiB",
+               "VmHWM MiB", "GET /metrics per s", "CPU vs ours",
+               "RSS median vs ours"],
+              [("ours (visualizer, 500 scraped, 1 stream)", ours[3], ours[5],
+                ours[6], ours[7], ours[8], "1.0x", "1.0x"),
+               ("Prometheus " + peer_version(), f"{cpu:.1f}", f"{med:.2f}",
+                f"{mx:.2f}", f"{hwm:.2f}", f"{reqs:.0f}",
+                f"{cpu / float(ours[3]):.1f}x",
+                f"{med / float(ours[5]):.1f}x")])
+
+
+def peer_version():
+    out = subprocess.run(["prometheus", "--version"], capture_output=True,
+                         text=True)
+    return (out.stdout or out.stderr).split()[2]
+
+
+def traffic_peer(metrics):
+    """Prometheus scraping the same tasks every second: its CPU ms/s,
+    RSS median, max, VmHWM (MiB) and requests per second; None when it
+    is not installed."""
+    if not metrics or not shutil.which("prometheus"):
+        print("\n(no peer: install Debian's prometheus package)\n")
+        return None
+    d = tempfile.mkdtemp(prefix="prom-", dir=TMP)
+    targets = ", ".join(f'"{a}:{METRICS_PORT}"' for _, a in metrics.targets)
+    with open(os.path.join(d, "prometheus.yml"), "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 500ms\n"
+                "scrape_configs:\n  - job_name: hello\n    static_configs:\n"
+                f"      - targets: [{targets}]\n")
+    port = free_port()
+    p = subprocess.Popen(["prometheus", "--config.file",
+                          os.path.join(d, "prometheus.yml"),
+                          "--storage.tsdb.path", os.path.join(d, "data"),
+                          "--web.listen-address", f"127.0.0.1:{port}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(10)  # started, every target scraped a few times
+        r0 = metrics.requests
+        c0, rss = cpu_ns(p.pid), []
+        for _ in range(60):
+            time.sleep(0.5)
+            rss.append(mem_kib(p.pid, "VmRSS"))
+        c1 = cpu_ns(p.pid)
+        reqs = (metrics.requests - r0) / 30
+        hwm = mem_kib(p.pid, "VmHWM")
+    finally:
+        p.terminate()
+        p.wait(30)
+    return ((c1 - c0) / 1e6 / 30, statistics.median(rss) / 1024,
+            max(rss) / 1024, hwm / 1024, reqs)
 
 
 def docker(*args, check=True):

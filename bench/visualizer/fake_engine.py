@@ -9,8 +9,16 @@ resources, status; about 970 bytes, the TESTBED's 950), so /tasks weighs
 what a real engine's would (4.9 MB for 5,000 tasks). emit() sends an event and changes one task, so every
 update the visualizer makes is a real change it must render and push.
 
+With scraped=N (the traffic benchmark), the first N tasks' services opt
+in to traffic (the label part5.visualizer.scrape, port 9100), every task
+carries NetworksAttachments as Docker 20.10 reports them (the whole
+network object, about 500 bytes more a task), and each of those N tasks
+has a fake GET /metrics of its own at its own address on this machine's
+loopback (127.1.x.y:9100, as if each were a container): a hello-like
+answer whose counter grows at a rate of its own (FakeMetrics).
+
 Standard library only. Used by bench_visualizer.py; can also run alone:
-  python3 fake_engine.py /tmp/engine.sock 100 5000
+  python3 fake_engine.py /tmp/engine.sock 100 5000 [scraped]
 """
 
 import asyncio
@@ -28,11 +36,25 @@ def _id(prefix, i):
     return f"{prefix}{i:08d}".ljust(25, "x")[:25]
 
 
+METRICS_PORT = 9100
+
+
+def metrics_addr(k):
+    """The loopback address of the k-th scraped task."""
+    return f"127.1.{k // 250}.{k % 250 + 1}"
+
+
 class FakeEngine:
-    def __init__(self, path, nodes=100, tasks=5000, services=250, seed=1):
+    def __init__(self, path, nodes=100, tasks=5000, services=250, seed=1,
+                 scraped=0, networks=False):
         self.path = path
         self.rng = random.Random(seed)
         self.nnodes, self.ntasks, self.nservices = nodes, tasks, services
+        # Services whose tasks are scraped: enough for `scraped` tasks.
+        self.scraped = scraped
+        self.nscraped_services = -(-scraped * services // tasks) if scraped else 0
+        self.scraped_tasks = []  # (task ID, address), the metrics targets
+        self.networks = networks or scraped > 0
         self.requests = []
         self.subscribers = set()
         self.loop = None
@@ -77,13 +99,17 @@ class FakeEngine:
         return out
 
     def _service(self, i):
+        labels = {"com.docker.stack.namespace": f"stack{i % 10}",
+                  "com.docker.stack.image": "part5/hello:1.0.0"}
+        if i < self.nscraped_services:
+            labels["part5.visualizer.scrape"] = "true"
+            labels["part5.visualizer.scrape.port"] = str(METRICS_PORT)
         return {
             "ID": _id("svc", i), "Version": {"Index": 500 + i},
             "CreatedAt": "2026-11-27T10:00:00.000000000Z",
             "UpdatedAt": "2026-11-27T10:00:00.000000000Z",
             "Spec": {"Name": f"stack{i % 10}_service{i:03d}",
-                     "Labels": {"com.docker.stack.namespace": f"stack{i % 10}",
-                                "com.docker.stack.image": "part5/hello:1.0.0"},
+                     "Labels": labels,
                      "TaskTemplate": {
                          "ContainerSpec": {
                              "Image": "part5/hello:1.0.0@sha256:" + "a" * 64,
@@ -97,10 +123,39 @@ class FakeEngine:
                      "EndpointSpec": {"Mode": "vip"}},
             "Endpoint": {"Spec": {}}}
 
+    def _network(self, name, addr):
+        """A NetworksAttachments entry as Docker 20.10 writes it."""
+        return {"Network": {
+            "ID": _id("net", len(name)), "Version": {"Index": 12},
+            "CreatedAt": "2026-11-27T10:00:00.000000000Z",
+            "UpdatedAt": "2026-11-27T10:00:00.000000000Z",
+            "Spec": {"Name": name, "Labels": {"com.docker.stack.namespace":
+                                              "stack0"},
+                     "DriverConfiguration": {"Name": "overlay"},
+                     "Attachable": True, "IPAMOptions": {
+                         "Driver": {"Name": "default"}}, "Scope": "swarm"},
+            "DriverState": {"Name": "overlay", "Options": {
+                "com.docker.network.driver.overlay.vxlanid_list": "4097"}},
+            "IPAMOptions": {"Driver": {"Name": "default"}, "Configs": [
+                {"Subnet": "10.0.1.0/24", "Gateway": "10.0.1.1"}]}},
+            "Addresses": [addr]}
+
     def _task(self, i):
         svc = i % self.nservices
         state = self.rng.choice(STATES)
+        scraped = svc < self.nscraped_services and \
+            len(self.scraped_tasks) < self.scraped
+        if scraped:
+            state = "running"
         running = state == "running"
+        extra = {}
+        if self.networks:
+            addr = f"10.0.{1 + i // 250}.{i % 250 + 2}/16"
+            if scraped:
+                addr = metrics_addr(len(self.scraped_tasks)) + "/8"
+                self.scraped_tasks.append((_id("task", i), addr[:-2]))
+            extra["NetworksAttachments"] = [self._network("stack0_webnet",
+                                                          addr)]
         return {
             "ID": _id("task", i), "Version": {"Index": 1000 + i},
             "CreatedAt": "2026-11-27T10:00:00.000000000Z",
@@ -128,7 +183,7 @@ class FakeEngine:
                                            "PID": 4242 if running else 0,
                                            "ExitCode": 0 if running else 1},
                        "PortStatus": {}},
-            "DesiredState": "running" if running else "shutdown"}
+            "DesiredState": "running" if running else "shutdown", **extra}
 
     def tasks_body(self):
         return b"[" + b",".join(self.task_bytes) + b"]\n"
@@ -248,8 +303,67 @@ class FakeEngine:
         return self
 
 
+class FakeMetrics:
+    """GET /metrics of each scraped task, at the task's own loopback
+    address: hello's answer, with a counter that grows at rate[k] a
+    second (k % 7: 0 to 6 requests a second). Counts what it is asked."""
+
+    def __init__(self, targets):
+        self.targets = targets  # (task ID, address)
+        self.requests = 0
+        self.bad = []  # requests that were not the visualizer's fixed GET
+        self.t0 = time.monotonic()
+        self.loop = None
+
+    async def _handle(self, reader, writer, k):
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+            self.requests += 1
+            addr = self.targets[k][1]
+            want = (f"GET /metrics HTTP/1.1\r\nHost: {addr}:{METRICS_PORT}"
+                    "\r\nUser-Agent: part5-visualizer\r\nAccept: text/plain"
+                    "\r\nConnection: close\r\n\r\n").encode()
+            if head != want:
+                self.bad.append(head[:200])
+            count = int((k % 7) * (time.monotonic() - self.t0))
+            body = ("# HELP hello_page_requests_total GET / and GET /api.\n"
+                    "# TYPE hello_page_requests_total counter\n"
+                    f"hello_page_requests_total {count}\n"
+                    "# TYPE hello_redis_up gauge\nhello_redis_up 1\n"
+                    "# TYPE process_start_time_seconds gauge\n"
+                    "process_start_time_seconds 1700000000.000\n").encode()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; "
+                         b"version=0.0.4; charset=utf-8\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\n\r\n" + body)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.TimeoutError,
+                ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def start(self):
+        ready = threading.Event()
+
+        def main():
+            self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+            for k, (_, addr) in enumerate(self.targets):
+                self.loop.run_until_complete(asyncio.start_server(
+                    lambda r, w, k=k: self._handle(r, w, k), addr,
+                    METRICS_PORT))
+            ready.set()
+            self.loop.run_forever()
+        threading.Thread(target=main, daemon=True).start()
+        ready.wait(60)
+        return self
+
+
 if __name__ == "__main__":
-    e = FakeEngine(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])).start()
+    e = FakeEngine(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
+                   scraped=int(sys.argv[4]) if len(sys.argv) > 4 else 0).start()
+    if e.scraped:
+        FakeMetrics(e.scraped_tasks).start()
     print(f"serving {e.nnodes} nodes, {e.ntasks} tasks "
           f"({len(e.tasks_body()) / 1e6:.1f} MB of /tasks) on {e.path}")
     while True:

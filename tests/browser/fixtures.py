@@ -45,10 +45,49 @@ def node(nid, hostname, role="worker", leader=False, status="ready",
     }
 
 
-def service(name, stack, image, replicas, running, mode="replicated"):
+def service(name, stack, image, replicas, running, mode="replicated", update=None,
+            constraints=(), max_per_node=None, limits=None, reservations=None,
+            metrics=False):
+    none = {"cpus": None, "memory_bytes": None}
     return {"id": "svc-" + name, "name": name, "stack": stack, "image": image,
             "mode": mode, "replicas": replicas if mode == "replicated" else None,
-            "running": running}
+            "running": running, "update": update, "constraints": list(constraints),
+            "max_per_node": max_per_node, "limits": limits or none,
+            "reservations": reservations or none, "metrics": metrics}
+
+
+def update(state, updated, total, message=None, started=60, completed=None):
+    """A service's update status as the server reports it."""
+    return {"state": state, "message": message, "started_at": _iso(started),
+            "completed_at": _iso(completed) if completed is not None else None,
+            "updated": updated, "total": total}
+
+
+def traffic_doc(m, rps, new=None):
+    """The traffic document for model m: every running task of a service
+    with metrics gets rps[task id] (missing: 0; None: no traffic data),
+    with its share and `new` requests, and each such service its total."""
+    new = new or {}
+    doc = {"version": 1, "at": _iso(0), "window_s": 5, "services": {}, "tasks": {}}
+    if not m:
+        return doc
+    metrics = {s["id"] for s in m.get("services", []) if s.get("metrics")}
+    tasks = [t for n in m.get("nodes", []) for t in n["tasks"]]
+    per = {}
+    for t in tasks:
+        if t["service_id"] in metrics and t["state"] == "running" and \
+                t["desired_state"] == "running":
+            per.setdefault(t["service_id"], []).append(t["id"])
+    for sid, ids in per.items():
+        total = sum(rps.get(i, 0) or 0 for i in ids)
+        rep = [i for i in ids if rps.get(i, 0) is not None]
+        doc["services"][sid] = {"rps": round(total, 2), "tasks": len(ids), "reporting": len(rep)}
+        for i in ids:
+            r = rps.get(i, 0)
+            doc["tasks"][i] = None if r is None else {
+                "rps": round(r, 2), "share": round(r / total, 3) if total else None,
+                "new": new.get(i, 0)}
+    return doc
 
 
 def model(nodes=None, services=None, unassigned=None, containers=None,
@@ -103,11 +142,103 @@ def two_nodes():
              tasks=_sort(m2)),
     ]
     services = [
-        service(red, st, "part5/redis:1.0.0", 1, 1),
-        service(viz, st, "part5/visualizer:1.0.0", 1, 1),
-        service(web, st, img, 5, 5),
+        service(red, st, "part5/redis:1.0.0", 1, 1, constraints=["node.role == manager"]),
+        service(viz, st, "part5/visualizer:1.0.0", 1, 1, constraints=["node.role == manager"]),
+        service(web, st, img, 5, 5, limits={"cpus": 0.1, "memory_bytes": 50 * 1024 ** 2},
+                metrics=True),
     ]
     return model(nodes, services)
+
+
+def _web_tasks(m):
+    return sorted((t for n in m["nodes"] for t in n["tasks"]
+                   if t["service"] == "getstartedlab_web" and t["desired_state"] == "running"),
+                  key=lambda t: t["slot"])
+
+
+def two_nodes_traffic(m, _):
+    """A learner sends requests to replica .3 only; .4 cannot be reached."""
+    web = _web_tasks(m)
+    return traffic_doc(m, {web[2]["id"]: 12.4, web[3]["id"]: None}, {web[2]["id"]: 13})
+
+
+def rolling():
+    """docker service update --image part5/hello:1.0.1 web, under way:
+    slots 1 and 2 run the new tag, slot 1's old task is still shutting down,
+    slots 3 to 5 run the old tag."""
+    m = two_nodes()
+    new = "part5/hello:1.0.1"
+    web = _web_tasks(m)
+    for t in web[:2]:
+        t["image"] = new
+        t["since"] = _iso(8)
+    for n in m["nodes"]:
+        if n["hostname"] == "myvm1":
+            n["tasks"] = _sort(n["tasks"] + [task("t-web-1-old", "getstartedlab_web", "getstartedlab",
+                                                   "part5/hello:1.0.0", 1, desired="shutdown", ago=5)])
+    s = [x for x in m["services"] if x["name"] == "getstartedlab_web"][0]
+    s["image"] = new
+    s["update"] = update("updating", 2, 5, "update in progress", started=20)
+    return m
+
+
+def paused():
+    """The update stopped: a new task failed, the update paused itself."""
+    m = rolling()
+    s = [x for x in m["services"] if x["name"] == "getstartedlab_web"][0]
+    s["update"] = update("paused", 2, 5, "update paused due to failure or early termination of "
+                         "task t-web-2: task: non-zero exit (1)", started=40)
+    return m
+
+
+def rollback():
+    """failure_action: rollback: the swarm returns to the previous image."""
+    m = rolling()
+    s = [x for x in m["services"] if x["name"] == "getstartedlab_web"][0]
+    s["update"] = update("rollback_started", 1, 5, "update rolled back due to failure or early "
+                         "termination of task t-web-2: task: non-zero exit (1)", started=10)
+    return m
+
+
+def completed():
+    m = rolling()
+    for t in _web_tasks(m):
+        t["image"] = "part5/hello:1.0.1"
+    for n in m["nodes"]:
+        n["tasks"] = [t for t in n["tasks"] if t["id"] != "t-web-1-old"]
+    s = [x for x in m["services"] if x["name"] == "getstartedlab_web"][0]
+    s["update"] = update("completed", 5, 5, "update completed", started=60, completed=3)
+    return m
+
+
+def unassigned():
+    """web scaled to 8 with at most 3 per node on two nodes: 2 wait."""
+    m = two_nodes()
+    s = [x for x in m["services"] if x["name"] == "getstartedlab_web"][0]
+    s.update(replicas=8, running=6, max_per_node=3, constraints=["node.labels.zone != cold"])
+    m["nodes"][1]["tasks"] = _sort(m["nodes"][1]["tasks"] + [
+        task("t-web-6", "getstartedlab_web", "getstartedlab", "part5/hello:1.0.0", 6, ago=4)])
+    m["unassigned"] = [task("t-web-%d" % i, "getstartedlab_web", "getstartedlab",
+                            "part5/hello:1.0.0", i, state="pending", ago=3,
+                            message="pending task scheduling",
+                            error="no suitable node (max replicas per node limit exceed)")
+                       for i in (7, 8)]
+    return m
+
+
+def drained():
+    """myvm2 drained: its web tasks are shutting down, their replacements
+    start on myvm1."""
+    m = two_nodes()
+    vm1, vm2 = m["nodes"]
+    vm2["availability"] = "drain"
+    for t in vm2["tasks"]:
+        if t["desired_state"] == "running":
+            t["desired_state"] = "shutdown"
+            vm1["tasks"].append(task(t["id"] + "-moved", t["service"], t["stack"], t["image"],
+                                     t["slot"], state="starting", ago=1, message="starting"))
+    vm1["tasks"] = _sort(vm1["tasks"])
+    return m
 
 
 def mixed():
@@ -167,11 +298,11 @@ def mixed():
     return model(nodes, services, unassigned)
 
 
-def fifty(tasks_per_node=None, seed=5):
-    """A 50-node swarm: 3 managers and 47 workers, three stacks and a
-    global agent; one node drained, one down, one paused. With
-    tasks_per_node, every node gets exactly that many running tasks (the
-    50 x 100 load case)."""
+def fifty(tasks_per_node=None, seed=5, count=50):
+    """A 50-node swarm (or count nodes): 3 managers and the rest workers,
+    three stacks and a global agent; one node drained, one down, one
+    paused. With tasks_per_node, every node gets exactly that many running
+    tasks (the 50 x 100 and 200 x 25 load cases)."""
     rnd = random.Random(seed)
     stacks = {
         "shop": ["web", "api", "cart", "search", "worker"],
@@ -179,7 +310,8 @@ def fifty(tasks_per_node=None, seed=5):
         "ci": ["runner", "registry-proxy", "scheduler", "artifact-store"],
     }
     names = [(s + "_" + n, s) for s, ns in stacks.items() for n in ns]
-    hosts = ["mgr-%d" % i for i in (1, 2, 3)] + ["node-%02d" % i for i in range(4, 51)]
+    width = "%02d" if count < 100 else "%03d"
+    hosts = ["mgr-%d" % i for i in (1, 2, 3)] + ["node-" + width % i for i in range(4, count + 1)]
     nodes = []
     counts = {}
     tid = 0
@@ -225,6 +357,11 @@ def fifty(tasks_per_node=None, seed=5):
 def huge():
     """50 nodes x 100 running tasks: the page's load case."""
     return fifty(tasks_per_node=100, seed=7)
+
+
+def two_hundred():
+    """200 nodes x 25 running tasks: issue 14's large swarm."""
+    return fifty(tasks_per_node=25, seed=11, count=200)
 
 
 def containers():
@@ -304,12 +441,26 @@ def engine_never():
 
 FIXTURES = {
     "two-nodes": two_nodes,
+    "rolling": rolling,
+    "paused": paused,
+    "rollback": rollback,
+    "completed": completed,
+    "unassigned": unassigned,
+    "drained": drained,
     "mixed": mixed,
     "fifty": fifty,
     "huge": huge,
+    "two-hundred": two_hundred,
     "containers": containers,
     "hostile": hostile,
     "hostile-containers": hostile_containers,
     "disconnected": disconnected,
     "engine-never": engine_never,
+}
+
+# Traffic documents that go with a fixture (traffic_doc's default: zero
+# everywhere a service has metrics).
+TRAFFIC = {
+    "two-nodes": two_nodes_traffic,
+    "rolling": two_nodes_traffic,
 }

@@ -58,6 +58,7 @@ function startProc(cmd, args, env, tag) {
   children.add(p);
   p.on('exit', () => children.delete(p));
   p.lines = [];
+  p.tag = tag;
   const take = (buf) => {
     for (const l of buf.toString().split('\n')) {
       if (!l) continue;
@@ -71,12 +72,39 @@ function startProc(cmd, args, env, tag) {
   return p;
 }
 
+/* What ASan, UBSan, LSan and valgrind print when they find something. */
+const SANITIZER_SIGNS = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:',
+  'VALGRIND-ERROR-BEGIN', 'definitely lost: '];
+
+/* Stops p with SIGTERM (SIGKILL after 5 s, or 40 s under a sanitizer,
+ * or PART5_STOP_GRACE_MS).
+ * Resolves to what went wrong with it, as strings: an exit status other
+ * than 0 (a crash, an exit before it was asked to stop, a kill, which
+ * also loses a sanitizer's leak report) and every sanitizer report in
+ * its output. A browser test must fail on any of them. */
 async function stopProc(p) {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-  await p.exited;
-  clearTimeout(t);
+  if (!p) return [];
+  let killed = false;
+  if (p.exitCode === null && p.signalCode === null) {
+    p.stopping = true;
+    p.kill('SIGTERM');
+    const grace = Number(process.env.PART5_STOP_GRACE_MS) ||
+      (process.env.ASAN_OPTIONS || process.env.TEST_PREFIX ? 40000 : 5000);
+    const t = setTimeout(() => {
+      killed = true;
+      p.kill('SIGKILL');
+    }, grace);
+    await p.exited;
+    clearTimeout(t);
+  }
+  const { code, sig } = await p.exited;
+  const problems = [];
+  if (killed) problems.push(p.tag + ': still running after SIGTERM, killed');
+  else if (code !== 0) problems.push(p.tag + ': exited ' + (sig || code) + (p.stopping ? ' on SIGTERM' : ' before it was stopped'));
+  for (const l of p.lines) {
+    if (SANITIZER_SIGNS.some((s) => l.includes(s)) && !/definitely lost: 0 bytes/.test(l)) problems.push(p.tag + ': ' + l);
+  }
+  return problems;
 }
 
 /* The server under test, from the environment:
@@ -86,11 +114,12 @@ async function stopProc(p) {
  *                                            and restarted for the
  *                                            connection test
  *   neither                                  the mock server, with fixtures
- * Returns { base, kind, control, dropFor(ms), stop() }. */
+ * Returns { base, kind, control, dropFor(ms), stop() }; stop() resolves to
+ * what went wrong with the server process(es) (stopProc), [] if nothing. */
 async function startTarget() {
   if (process.env.VISUALIZER_URL) {
     const base = new URL(process.env.VISUALIZER_URL).href.replace(/\/?$/, '/');
-    const t = { base, kind: 'url', stop: async () => {} };
+    const t = { base, kind: 'url', stop: async () => [] };
     t.control = await probeMock(base);
     if (t.control) t.dropFor = (ms) => mockPost(base, '/_mock/drop', { seconds: ms / 1000 });
     return t;
@@ -117,10 +146,14 @@ async function startMock(fixture) {
   };
 }
 
+/* The real visualizer. Every run of it (it is restarted by dropFor) must
+ * exit 0 when stopped, with no sanitizer report: stop() resolves to the
+ * problems of all of them (stopProc). */
 async function startBinary(bin) {
   const port = await freePort();
   const env = { PORT: String(port), HOST: '127.0.0.1', CTX_ROOT: ROOT };
   const base = 'http://127.0.0.1:' + port + ROOT;
+  const problems = [];
   let p;
   const up = async () => {
     p = startProc(bin, [], env, 'visualizer');
@@ -131,7 +164,7 @@ async function startBinary(bin) {
         return r && r.ok;
       }, 15000, 'the visualizer to answer ' + ROOT + 'healthz');
     } catch (e) {
-      await stopProc(p);
+      problems.push(...await stopProc(p));
       throw e;
     }
   };
@@ -140,10 +173,10 @@ async function startBinary(bin) {
     base, kind: 'binary', control: false,
     /* Stops the server for ms, then starts it again on the same port. */
     dropFor: async (ms) => {
-      await stopProc(p);
-      setTimeout(() => up().catch((e) => console.log('    restart failed: ' + e.message)), ms);
+      problems.push(...await stopProc(p));
+      setTimeout(() => up().catch((e) => problems.push('restart failed: ' + e.message)), ms);
     },
-    stop: () => stopProc(p),
+    stop: async () => [...problems, ...await stopProc(p)],
   };
 }
 
@@ -199,4 +232,4 @@ async function waitDrawn(page, states) {
   }, want, { timeout: 10000 });
 }
 
-module.exports = { SOURCE, ROOT, sleep, until, startTarget, startMock, mockPost, launch, newPage, waitDrawn };
+module.exports = { SOURCE, ROOT, sleep, until, startTarget, startMock, startBinary, mockPost, launch, newPage, waitDrawn };

@@ -3,9 +3,11 @@
 """A development and test double of the visualizer server, for the page.
 
 It speaks the page's half of docs/visualizer-api.md: the page and its
-assets (read from visualizer/page/ at every request, so edits show on reload,
-with the same Content-Security-Policy as the real server), api/state,
-api/events (Server-Sent Events) and healthz, all under a CTX_ROOT-like
+assets (read from visualizer/page/ at every request, so edits show on
+reload, with the same Content-Security-Policy as the real server, and
+with comment lines and indentation removed as the real server's build
+does: see minify()), api/state, api/traffic, api/events (Server-Sent
+Events: "state" and "traffic") and healthz, all under a CTX_ROOT-like
 prefix. The model is one of fixtures.py, or any JSON file (for instance a
 recorded api/state of the real server).
 
@@ -14,8 +16,10 @@ the page can be built and tested before and apart from the C server, and
 so tests can drive what the real server cannot be made to do on demand.
 Tests drive it through /_mock/ routes (outside the prefix, POST only):
 
-  POST /_mock/fixture   body: a fixture name     -> serve and push it
+  POST /_mock/fixture   body: a fixture name     -> serve and push it (and
+                                                    its traffic, if any)
   POST /_mock/model     body: a model (JSON)     -> serve and push it
+  POST /_mock/traffic   body: a traffic document -> serve and push it
   POST /_mock/engine    body: {"connected": bool, "error": str}
   POST /_mock/drop      body: {"seconds": n}     -> close every event
                         stream and answer 503 to api/ for n seconds
@@ -49,6 +53,25 @@ ASSETS = {
 }
 
 
+def minify(text):
+    """The page's JS or CSS as the server embeds it (cmake/embed.cmake):
+    without the comments that start a line, indentation, or blank lines.
+    Kept byte for byte the same as the CMake version; the page test
+    compares the two when it runs against the real server."""
+    out, in_comment = [], False
+    for line in text.split("\n"):
+        t = line.strip(" \t")
+        if in_comment:
+            in_comment = "*/" not in t
+            continue
+        if t.startswith("/*"):
+            in_comment = "*/" not in t
+            continue
+        if t:
+            out.append(t)
+    return "\n".join(out) + "\n"
+
+
 class World:
     """The served model and the event streams' shared state."""
 
@@ -58,6 +81,8 @@ class World:
         self.cond = threading.Condition()
         self.model = None
         self.gen = 0  # Bumped on every change of the model.
+        self.traffic = fixtures.traffic_doc(None, {})
+        self.tgen = 0  # Bumped on every change of the traffic.
         self.epoch = 0  # Bumped to close every open stream.
         self.down_until = 0.0
         self.stopping = False
@@ -67,6 +92,17 @@ class World:
             self.model = m
             self.gen += 1
             self.cond.notify_all()
+
+    def set_traffic(self, t):
+        with self.cond:
+            self.traffic = t
+            self.tgen += 1
+            self.cond.notify_all()
+
+    def traffic_line(self):
+        with self.cond:
+            return self.tgen, json.dumps(self.traffic, separators=(",", ":"),
+                                         ensure_ascii=False)
 
     def snapshot(self):
         """The model as one line of JSON, stamped now."""
@@ -119,12 +155,16 @@ class Handler(BaseHTTPRequestHandler):
                     data = f.read()
             except OSError as e:
                 return self._send(500, "cannot read %s: %s\n" % (name, e))
+            if name.endswith((".js", ".css")):
+                data = minify(data.decode()).encode()
             extra = {"Content-Security-Policy": CSP} if rel == "" else {}
             return self._send(200, data, ctype, extra)
         if rel.startswith("api/") and time.time() < w.down_until:
             return self._send(503, "mock: dropped\n")
         if rel == "api/state":
             return self._send(200, w.snapshot()[1], "application/json")
+        if rel == "api/traffic":
+            return self._send(200, w.traffic_line()[1], "application/json")
         if rel == "api/events":
             return self._events()
         return self._send(404, "not found\n")
@@ -139,20 +179,23 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         with w.cond:
             epoch = w.epoch
-        seen = -1
+        seen = tseen = -1
         try:
             self.wfile.write(b"retry: 2000\n\n")
             while True:
                 with w.cond:
-                    w.cond.wait_for(lambda: w.gen != seen or w.epoch != epoch or w.stopping,
-                                    timeout=w.keepalive)
+                    w.cond.wait_for(lambda: w.gen != seen or w.tgen != tseen or w.epoch != epoch
+                                    or w.stopping, timeout=w.keepalive)
                     if w.epoch != epoch or w.stopping:
                         return
-                    changed = w.gen != seen
+                    changed, tchanged = w.gen != seen, w.tgen != tseen
                 if changed:
                     seen, line = w.snapshot()
                     self.wfile.write(b"event: state\ndata: " + line.encode() + b"\n\n")
-                else:
+                if changed or tchanged:
+                    tseen, line = w.traffic_line()
+                    self.wfile.write(b"event: traffic\ndata: " + line.encode() + b"\n\n")
+                if not changed and not tchanged:
                     self.wfile.write(b": keepalive\n\n")
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
@@ -169,9 +212,13 @@ class Handler(BaseHTTPRequestHandler):
                 if name not in fixtures.FIXTURES:
                     return self._send(400, "unknown fixture %r; known: %s\n"
                                       % (name, ", ".join(fixtures.FIXTURES)))
-                w.set_model(fixtures.FIXTURES[name]())
+                m = fixtures.FIXTURES[name]()
+                w.set_model(m)
+                w.set_traffic(fixtures.TRAFFIC.get(name, fixtures.traffic_doc)(m, {}))
             elif path == "/_mock/model":
                 w.set_model(json.loads(body))
+            elif path == "/_mock/traffic":
+                w.set_traffic(json.loads(body))
             elif path == "/_mock/engine":
                 req = json.loads(body or "{}")
                 with w.cond:

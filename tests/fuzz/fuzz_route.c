@@ -34,8 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const fuzz_hello_paths[] = {"/", "/api", "/healthz",
                                                "/metrics"};
 static const char *const fuzz_viz_paths[] = {
-    "",          "app.js",     "style.css", "favicon.svg",
-    "api/state", "api/events", "healthz",
+    [VIZ_ROUTE_PAGE] = "",
+    [VIZ_ROUTE_APP_JS] = "app.js",
+    [VIZ_ROUTE_STYLE_CSS] = "style.css",
+    [VIZ_ROUTE_FAVICON] = "favicon.svg",
+    [VIZ_ROUTE_STATE] = "api/state",
+    [VIZ_ROUTE_TRAFFIC] = "api/traffic",
+    [VIZ_ROUTE_EVENTS] = "api/events",
+    [VIZ_ROUTE_HEALTHZ] = "healthz",
 };
 
 /* Splits off the field up to '\n' (or the end) as a new C string. */

@@ -24,8 +24,8 @@ import tempfile
 import threading
 import time
 
-from part5test import (Proc, binary, check, docker, free_port, http_get,
-                       raw_request, run, step, wait_until)
+from part5test import (Proc, binary, cannot_run, check, docker, free_port,
+                       http_get, raw_request, run, step, wait_until)
 from sse import EventStream
 from unixserver import UnixServer, shut
 
@@ -113,7 +113,10 @@ class Viz:
     """A visualizer of our own, on a free port, reading the engine through
     a recording proxy."""
 
-    def __init__(self, env=None, proxy=True):
+    def __init__(self, env=None, proxy=True, wrap=None, host="127.0.0.1"):
+        """wrap: runs it in another network namespace (nsenter ... --);
+        host: where this test then reaches it."""
+        self.host = host
         self.dir = tempfile.mkdtemp(prefix="vizt-")
         os.chmod(self.dir, 0o750)  # the socket's group may reach it
         self.proxy = EngineProxy(os.path.join(self.dir, "engine.sock")) \
@@ -124,11 +127,11 @@ class Viz:
             e["DOCKER_HOST"] = "unix://" + self.proxy.path
         e.update(env or {})
         self.proc = Proc([binary("visualizer")], env=e, name="visualizer",
-                         logdir=self.dir)
+                         logdir=self.dir, wrap=wrap)
         self.proc.wait_log(r"listening on", 10)
 
     def state(self, path="/api/state", headers=None, quiet=False):
-        r = http_get(self.port, path, headers=headers)
+        r = http_get(self.port, path, headers=headers, host=self.host)
         if quiet and r.status == 200:
             return json.loads(r.body)
         check(r.status == 200, f"GET {path} answers 200 ({r.status})")
@@ -551,8 +554,7 @@ def test_drain():
 
 def test_drops_root():
     if os.geteuid() != 0:
-        print("    skipped: needs root", flush=True)
-        return
+        return cannot_run("dropping root needs root")
     v = Viz()
     v.wait_picture()
     status = {}
@@ -574,6 +576,156 @@ def test_drops_root():
     v.stop()
 
 
+RECORDER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "metrics_recorder.py")
+SCRAPE_PORT = 9100
+
+
+def task_pids(service):
+    """{task ID: its container's PID} of a service's tasks running here."""
+    out = {}
+    for cid in docker("ps", "-q", "--filter",
+                      f"label=com.docker.swarm.service.name={service}").split():
+        info = json.loads(docker("inspect", cid))[0]
+        if info["State"]["Running"]:
+            out[info["Config"]["Labels"]["com.docker.swarm.task.id"]] = \
+                info["State"]["Pid"]
+    return out
+
+
+def task_addr(task_id, network):
+    """The task's address on network (from the engine, as the visualizer
+    reads it), without the prefix length."""
+    t = json.loads(docker("inspect", "--type", "task", task_id))[0]
+    for a in t.get("NetworksAttachments") or []:
+        if a["Network"]["Spec"]["Name"] == network:
+            return a["Addresses"][0].split("/")[0]
+    raise RuntimeError(f"task {task_id} has no address on {network}")
+
+
+def gwbridge_addr(pid):
+    """The address a container on an overlay network has on
+    docker_gwbridge, which this host reaches."""
+    net = json.loads(docker("network", "inspect", "docker_gwbridge"))[0]
+    subnet = net["IPAM"]["Config"][0]["Subnet"]
+    first = subnet.split(".")[:2]
+    out = subprocess.run(["nsenter", "-t", str(pid), "-n", "ip", "-o", "-4",
+                          "addr", "show"], capture_output=True, text=True,
+                         check=True, timeout=10).stdout
+    for line in out.splitlines():
+        addr = line.split()[3].split("/")[0]
+        if addr.split(".")[:2] == first:
+            return addr
+    raise RuntimeError(f"no docker_gwbridge address in: {out}")
+
+
+def test_traffic_only_the_fixed_get():
+    """Traffic, recorded on both sides. The visualizer runs in the network
+    namespace of a container on an overlay network (as in a stack); a
+    service on that network opts in (its label), another does not. Its
+    tasks are real swarm tasks; inside each one's network namespace a
+    recorder (metrics_recorder.py) answers GET /metrics and keeps every
+    byte it gets. The engine side goes through the recording proxy."""
+    if os.geteuid() != 0:
+        return cannot_run("needs root (nsenter into the tasks' network "
+                          "namespaces)")
+    net, opted, quiet = f"{PREFIX}-net", f"{PREFIX}-scraped", f"{PREFIX}-quiet"
+    helper = f"{PREFIX}-vizns"
+    logdir = tempfile.mkdtemp(prefix="vizt-rec-")
+    recorders, v = [], None
+    step(f"overlay {net}; {opted} x3 opts in (port {SCRAPE_PORT}), {quiet} "
+         f"does not")
+    docker("network", "create", "-d", "overlay", "--attachable", net)
+    try:
+        create_service(opted, 3, "--network", net, "--label",
+                       "part5.visualizer.scrape=true", "--label",
+                       f"part5.visualizer.scrape.port={SCRAPE_PORT}")
+        create_service(quiet, 1, "--network", net)
+        wait_until(lambda: len(task_pids(opted)) == 3 and
+                   len(task_pids(quiet)) == 1, 60, interval=0.5,
+                   what="4 tasks running")
+        ta = sorted(task_pids(opted).items())
+        tq = list(task_pids(quiet).items())
+        addrs = {tid: task_addr(tid, net) for tid, _ in ta}
+        # .0 answers at 10 requests a second, .1 at none; .2 has no
+        # recorder (connection refused: "no traffic data"); the quiet one
+        # has one that must hear nothing.
+        rates = {ta[0][0]: 10, ta[1][0]: 0, tq[0][0]: 0}
+        logs = {}
+        for tid, pid in ta[:2] + tq:
+            logs[tid] = os.path.join(logdir, tid + ".jsonl")
+            p = Proc(["python3", RECORDER, str(SCRAPE_PORT),
+                      str(rates[tid]), logs[tid]], name=f"rec-{tid[:8]}",
+                     logdir=logdir, ours=False,
+                     wrap=["nsenter", "-t", str(pid), "-n", "--"])
+            recorders.append(p)
+            p.wait_log("recording on port", 10)
+        step("the visualizer in the network namespace of a container on "
+             f"{net}")
+        docker("run", "-d", "--name", helper, "--network", net, IMAGE)
+        hpid = int(docker("inspect", "-f", "{{.State.Pid}}", helper))
+        gw = gwbridge_addr(hpid)
+        v = Viz(wrap=["nsenter", "-t", str(hpid), "-n", "--"], host=gw)
+
+        def ready():
+            doc = v.state("/api/traffic", quiet=True)
+            t = doc.get("tasks", {})
+            ok = ((t.get(ta[0][0]) or {}).get("rps", 0) > 5 and
+                  isinstance(t.get(ta[1][0]), dict) and
+                  ta[2][0] in t and t[ta[2][0]] is None)
+            return doc if ok else None
+        doc = wait_until(ready, 20, interval=0.5,
+                         what="traffic for the opted-in tasks")
+        t = doc["tasks"]
+        print(f"    /api/traffic: {json.dumps(doc)[:400]}", flush=True)
+        check(t[ta[0][0]]["rps"] > 5 and t[ta[0][0]]["share"] == 1,
+              f"the busy replica: {t[ta[0][0]]}")
+        check(t[ta[1][0]]["rps"] == 0 and t[ta[1][0]]["share"] == 0,
+              f"the idle one: zero ({t[ta[1][0]]})")
+        check(t[ta[2][0]] is None, "the one that refuses: null (no traffic "
+              "data), not zero")
+        check(tq[0][0] not in t, "the service without the label is not in "
+              "the document")
+        st = v.state()
+        sv = {x["name"]: x for x in st["services"]}
+        check(sv[opted]["metrics"] is True and sv[quiet]["metrics"] is False,
+              "the model says which services opt in")
+        time.sleep(2)
+    finally:
+        if v is not None:
+            v.stop()
+        for p in recorders:
+            p.stop()
+        docker("rm", "-f", helper, check_rc=False)
+        docker("service", "rm", opted, quiet, check_rc=False)
+        wait_until(lambda: not docker("ps", "-aq", "--filter",
+                                      f"label=com.docker.swarm.service.name="
+                                      f"{opted}", check_rc=False), 30,
+                   interval=0.5, what="the tasks to go")
+        docker("network", "rm", net, check_rc=False)
+    step("what each side received")
+    for tid, _ in ta[:2] + tq:
+        with open(logs[tid]) if os.path.exists(logs[tid]) else \
+                open(os.devnull) as f:
+            reqs = [json.loads(line)["request"] for line in f]
+        if tid == tq[0][0]:
+            check(reqs == [], f"the task that did not opt in got no "
+                  f"request ({len(reqs)})")
+            continue
+        want = (f"GET /metrics HTTP/1.1\r\nHost: {addrs[tid]}:{SCRAPE_PORT}"
+                "\r\nUser-Agent: part5-visualizer\r\nAccept: text/plain"
+                "\r\nConnection: close\r\n\r\n")
+        bad = [r for r in reqs if r != want]
+        check(len(reqs) >= 3 and not bad,
+              f"task {tid[:8]} ({addrs[tid]}): {len(reqs)} requests, each "
+              f"exactly the fixed GET /metrics (others: {bad[:2]})")
+    reqs = v.proxy.requests()
+    bad = [r for r in reqs if r not in ALLOWED]
+    check(not bad, f"the engine got only the fixed GET requests ({len(reqs)}"
+          f"; unexpected: {bad})")
+    shutil.rmtree(logdir, ignore_errors=True)
+
+
 def main():
     step(f"engine in swarm mode, image {IMAGE}; names start with {PREFIX}")
     ensure_swarm()
@@ -583,7 +735,7 @@ def main():
              test_no_passthrough, test_requests_independent_of_pages,
              test_engine_away_and_back, test_engine_missing_at_start,
              test_http_details, test_auth_and_prefix, test_config_errors,
-             test_drain, test_drops_root])
+             test_drain, test_drops_root, test_traffic_only_the_fixed_get])
     finally:
         remove_services()
 

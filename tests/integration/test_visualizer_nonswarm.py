@@ -22,33 +22,17 @@ import subprocess
 import tempfile
 import time
 
+import swarmnodes
 from part5test import (Proc, binary, check, docker, free_port, http_get, run,
                        step, wait_until)
 
 PREFIX = "vizt-nsw-" + secrets.token_hex(3)
-DIND_IMAGE = "vizt-dind:1"
 SOCK_DIR = tempfile.mkdtemp(prefix="vizt-nsw-")
 # The visualizer drops root for the socket's group (the engine's docker
 # group, not root): let it through the directory; the socket stays 0660.
 os.chmod(SOCK_DIR, 0o755)
 SOCK = os.path.join(SOCK_DIR, "docker.sock")
 NODE = PREFIX + "-engine"
-
-
-def ensure_dind_image():
-    if docker("images", "-q", DIND_IMAGE):
-        return
-    step(f"building {DIND_IMAGE}: debian:bookworm-slim + docker.io (apt)")
-    d = tempfile.mkdtemp(prefix="vizt-dind-")
-    with open(os.path.join(d, "Dockerfile"), "w") as f:
-        f.write("FROM debian:bookworm-slim\n"
-                "RUN apt-get update && DEBIAN_FRONTEND=noninteractive "
-                "apt-get install -y --no-install-recommends docker.io "
-                "iptables ca-certificates procps && "
-                "rm -rf /var/lib/apt/lists/*\n"
-                'CMD ["dockerd", "--host=unix:///var/run/docker.sock"]\n')
-    docker("build", "-q", "-t", DIND_IMAGE, d, timeout=900)
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def start_engine():
@@ -58,7 +42,7 @@ def start_engine():
            "--security-opt", "apparmor=unconfined", "--security-opt",
            "systempaths=unconfined", "-v", "/sys/fs/cgroup:/sys/fs/cgroup",
            "--tmpfs", "/run", "-v", f"{SOCK_DIR}:/vizt-sock",
-           "--hostname", PREFIX, DIND_IMAGE, "dockerd",
+           "--hostname", PREFIX, swarmnodes.node_image(), "dockerd",
            "--host=unix:///vizt-sock/docker.sock")
 
     def ready():
@@ -167,7 +151,6 @@ def test_not_a_swarm():
 
 
 def main():
-    ensure_dind_image()
     start_engine()
     try:
         run([test_not_a_swarm])

@@ -29,9 +29,9 @@ import time
 
 from fake_engine import FakeEngine
 from instrumented import rss_checked
-from part5test import (TIME_SCALE, Proc, binary, check, closed_by_server,
-                       docker, free_port, http_get, raw_request, step,
-                       wait_until)
+from part5test import (TIME_SCALE, Proc, binary, check, check_at_once,
+                       closed_by_server, docker, free_port, http_get,
+                       raw_request, step, wait_until)
 from rellogs import logdir, main
 from sse import EventStream
 
@@ -129,9 +129,8 @@ def idle_round(v, n=1000):
         r = http_get(v.port, p)
         codes.add(r.status)
         times.append(r.elapsed)
-    check(codes == {200} and max(times) < 0.2 * TIME_SCALE,
-          f"51 new requests answered 200 at once (slowest "
-          f"{max(times) * 1000:.1f} ms)")
+    check(codes == {200}, "51 new requests answered 200")
+    check_at_once(times, "new requests while 1,000 are held")
     held = (v.rss(), fd_count(v.pid))
     t0 = time.monotonic()
     wait_until(lambda: closed_by_server(idle) == len(idle) or None,
@@ -360,10 +359,16 @@ def hostile_requests(good_auth):
         ("Basic with invalid base64",
          req(b"GET /viz/ HTTP/1.1", b"Authorization: Basic !!!%%%\r\n"),
          {401}),
+        # A long password still reaches the check; past the connection's
+        # 16 KiB (visualizer.c) the headers are refused before it.
+        ("Basic with 6 KB of base64",
+         req(b"GET /viz/ HTTP/1.1", b"Authorization: Basic " +
+             base64.b64encode(b"u:" + b"p" * 4400) + b"\r\n"),
+         {401}),
         ("Basic with 30 KB of base64",
          req(b"GET /viz/ HTTP/1.1", b"Authorization: Basic " +
              base64.b64encode(b"u:" + b"p" * 22000) + b"\r\n"),
-         {401}),
+         {431}),
         ("Basic without a colon",
          req(b"GET /viz/ HTTP/1.1", b"Authorization: Basic " +
              base64.b64encode(b"teacher") + b"\r\n"), {401}),
@@ -487,11 +492,10 @@ def test_engine_misbehaves():
                 time.sleep(0.5)
                 slow = [http_get(v.port, p).elapsed for p in
                         ("/healthz", "/api/state", "/") * 5]
-                check(max(slow) < 0.2 * TIME_SCALE, f"served at once while "
-                      f"the engine takes {eng.delay:.0f} s "
-                      f"(slowest {max(slow) * 1000:.1f} ms)")
+                check_at_once(slow, f"pages while the engine takes "
+                              f"{eng.delay:.0f} s")
                 _, st = page.wait_for(lambda s: ntasks(s) == new,
-                                      eng.delay + 5, "the slow answer")
+                                      eng.delay + 1, "the slow answer")
                 check(eng.served_as("/tasks", "slow") > n and
                       st["engine"]["connected"],
                       f"the slow answer shown after "
@@ -544,9 +548,13 @@ def test_engine_misbehaves():
                           f"({len(storm)} in 6 s)")
             check(v.proc.alive(), "the visualizer keeps running")
             took = recover(new)
-            print(f"    recovered by itself {took:.1f} s after the engine "
-                  "behaved", flush=True)
-            results.append(f"{mode}=survived")
+            # Still connected: the next event re-reads at once. Cut off:
+            # the next reconnection, the longest delay being 10 s
+            # (engine.h ENGINE_BACKOFF_MAX_MS).
+            bound = 1 if mode in ("truncated", "nonjson", "500") else 12
+            check(took < bound * TIME_SCALE, f"right again by itself "
+                  f"{took:.1f} s after the engine behaved (< {bound} s)")
+            results.append(f"{mode}=survived recovered_{mode}_s={took:.1f}")
 
         step("every request answers 500, and the event stream ends")
         eng.set_mode("500")
@@ -559,8 +567,10 @@ def test_engine_misbehaves():
               "the engine's own message is shown")
         check(st["nodes"], "the last picture is kept")
         took = recover(pictures[0])
-        print(f"    recovered by itself {took:.1f} s after", flush=True)
-        results.append("all_500=survived")
+        check(took < 12 * TIME_SCALE, f"right again by itself {took:.1f} s "
+              "after (< 12 s: the longest reconnect delay, 10 s, and a "
+              "margin)")
+        results.append(f"all_500=survived recovered_all_500_s={took:.1f}")
         check(not page.closed.is_set(), "the page's stream stayed open "
               "throughout")
         page.close()
@@ -629,12 +639,16 @@ def test_dockerd_stopped_and_started():
         step(f"dockerd stops (RSS {rss0} KiB, {fd0} fds)")
         t_stop = time.monotonic()
         docker("stop", "-t", "10", name)
+        t_stopped = time.monotonic()
         t, st = page.wait_for(lambda s: not s["engine"]["connected"], 10,
                               "engine.connected false")
         err = st["engine"]["error"] or ""
         print(f"    the page was told {t - t_stop:.2f}s after `docker stop` "
-              f"started ({time.monotonic() - t_stop:.2f}s for it to "
+              f"started ({t_stopped - t_stop:.2f}s for it to "
               f"return): {err}", flush=True)
+        t_told = t
+        check(t - t_stopped <= 1.0 * TIME_SCALE, "told within 1 s of the "
+              "engine's end (`docker stop` returned)")
         check(sock in err and "cannot reach the Docker engine" in err,
               "the error names the socket and says what is wrong")
         check(len(st["containers"]) == 3, "the last picture is kept")
@@ -660,9 +674,11 @@ def test_dockerd_stopped_and_started():
               f"`docker start`; the visualizer reconnected "
               f"{t - t_ready:.1f}s after that", flush=True)
         check(st["engine"]["error"] is None, "no error any more")
-        # The reconnect backoff reaches 10 s at most.
-        check(t - t_ready < 12 * TIME_SCALE, "recovered by itself within "
-              "the longest reconnect delay (10 s) and a margin")
+        # An engine that cannot be reached at all is asked every 2 s at
+        # most (engine.h ENGINE_BACKOFF_ABSENT_MS).
+        check(t - t_ready < 3 * TIME_SCALE, f"recovered by itself within "
+              f"the longest delay for an absent engine (2 s) and a margin "
+              f"({t - t_ready:.1f} s)")
         check(not page.closed.is_set(), "the page's stream stayed open")
         time.sleep(2)
         fd1, rss1 = settled(v.pid), v.rss()
@@ -675,7 +691,8 @@ def test_dockerd_stopped_and_started():
             "connected to the engine") >= 2, "the log tells the story")
         page.close()
         print(f"RESULT viz-dockerd-restart outage_s="
-              f"{t_start - t_stop:.1f} reconnect_after_ready_s="
+              f"{t_start - t_stop:.1f} told_s={t_told - t_stop:.2f} "
+              f"reconnect_after_ready_s="
               f"{t - t_ready:.1f} rss_before={rss0} rss_after={rss1} "
               f"fds_before={fd0} fds_after={fd1}", flush=True)
     finally:

@@ -620,6 +620,144 @@ static void test_docker_model_odd_fields(void **state)
     docker_list_free(&l);
 }
 
+/*
+ * A rolling update under way, as Docker 20.10 reports it: UpdateStatus,
+ * placement, resources, the traffic labels, the tasks' creation times
+ * and network addresses.
+ */
+static void test_docker_model_update_and_placement(void **state)
+{
+    static const char services[] =
+        "[{\"ID\":\"s-web\",\"Spec\":{\"Name\":\"st_web\",\"Labels\":{"
+        "\"com.docker.stack.namespace\":\"st\","
+        "\"part5.visualizer.scrape\":\"true\"},\"TaskTemplate\":{"
+        "\"ContainerSpec\":{\"Image\":\"part5/hello:1.0.1@sha256:ab\","
+        "\"Env\":[\"SECRET=x\"]},\"Resources\":{\"Limits\":{\"NanoCPUs\":"
+        "100000000,\"MemoryBytes\":52428800},\"Reservations\":{"
+        "\"MemoryBytes\":8388608}},\"Placement\":{\"Constraints\":["
+        "\"node.role == worker\",\"node.labels.zone != cold\"],"
+        "\"MaxReplicas\":3}},\"Mode\":{\"Replicated\":{\"Replicas\":3}}},"
+        "\"UpdateStatus\":{\"State\":\"updating\",\"StartedAt\":"
+        "\"2026-12-01T00:50:26.22774788Z\",\"Message\":\"update in "
+        "progress\"}},"
+        "{\"ID\":\"s-port\",\"Spec\":{\"Name\":\"port\",\"Labels\":{"
+        "\"part5.visualizer.scrape\":\"true\","
+        "\"part5.visualizer.scrape.port\":\"9100\"}}},"
+        "{\"ID\":\"s-badport\",\"Spec\":{\"Name\":\"badport\",\"Labels\":{"
+        "\"part5.visualizer.scrape\":\"true\","
+        "\"part5.visualizer.scrape.port\":\"80; rm\"}}},"
+        "{\"ID\":\"s-yes\",\"Spec\":{\"Name\":\"yes\",\"Labels\":{"
+        "\"part5.visualizer.scrape\":\"yes\"}},\"UpdateStatus\":{\"State\":"
+        "\"rollback_completed\",\"StartedAt\":\"2026-12-01T00:40:00Z\","
+        "\"CompletedAt\":\"2026-12-01T00:41:00.5Z\",\"Message\":\"rollback "
+        "completed\"}}]";
+    static const char tasks[] =
+        "[{\"ID\":\"t-new\",\"ServiceID\":\"s-web\",\"NodeID\":\"n1\","
+        "\"Slot\":1,\"CreatedAt\":\"2026-12-01T00:50:27.1Z\","
+        "\"Status\":{\"State\":\"running\"},\"DesiredState\":\"running\","
+        "\"NetworksAttachments\":[{\"Network\":{\"Spec\":{\"Name\":"
+        "\"ingress\",\"Ingress\":true}},\"Addresses\":[\"10.0.0.7/24\"]},"
+        "{\"Network\":{\"Spec\":{\"Name\":\"st_webnet\"}},\"Addresses\":["
+        "\"10.0.1.7/24\",\"fd00::7/64\"]},{\"Addresses\":[\"<b>x</b>\","
+        "\"10.0.2.7/24 \"]}]},"
+        "{\"ID\":\"t-old\",\"ServiceID\":\"s-web\",\"NodeID\":\"n1\","
+        "\"Slot\":2,\"CreatedAt\":\"2026-12-01T00:40:00Z\","
+        "\"Status\":{\"State\":\"running\"},\"DesiredState\":\"running\","
+        "\"NetworksAttachments\":[{\"Addresses\":[\"10.0.1.8/24\"]}]},"
+        "{\"ID\":\"t-stopping\",\"ServiceID\":\"s-web\",\"NodeID\":\"n1\","
+        "\"Slot\":1,\"CreatedAt\":\"2026-12-01T00:40:00Z\","
+        "\"Status\":{\"State\":\"running\"},\"DesiredState\":\"shutdown\","
+        "\"NetworksAttachments\":[{\"Addresses\":[\"10.0.1.9/24\"]}]},"
+        "{\"ID\":\"t-pending\",\"ServiceID\":\"s-web\",\"Slot\":3,"
+        "\"CreatedAt\":\"2026-12-01T00:50:28Z\",\"Status\":{\"State\":"
+        "\"pending\",\"Err\":\"no suitable node (max replicas per node "
+        "limit exceed)\"},\"DesiredState\":\"running\"}]";
+    static const char nodes[] = "[{\"ID\":\"n1\",\"Description\":{"
+                                "\"Hostname\":\"myvm1\"}}]";
+    struct engine_lists l;
+    const struct docker_service *s;
+    const struct docker_task *t;
+    yajl_val root, web, u, other;
+    char err[256], *json;
+    size_t len;
+
+    (void)state;
+    lists_init(&l);
+    assert_int_equal(docker_parse_all(DOCKER_KIND_SERVICES, &l.services,
+                                      services, strlen(services), err,
+                                      sizeof(err)),
+                     0);
+    assert_int_equal(docker_parse_all(DOCKER_KIND_TASKS, &l.tasks, tasks,
+                                      strlen(tasks), err, sizeof(err)),
+                     0);
+    assert_int_equal(docker_parse_all(DOCKER_KIND_NODES, &l.nodes, nodes,
+                                      strlen(nodes), err, sizeof(err)),
+                     0);
+    s = DOCKER_LIST_AT(&l.services, struct docker_service, 0);
+    assert_int_equal(s->scrape_port, 80);
+    assert_int_equal(s->update_started_ms, 1796086226227LL);
+    assert_int_equal(
+        DOCKER_LIST_AT(&l.services, struct docker_service, 1)->scrape_port,
+        9100);
+    assert_int_equal(
+        DOCKER_LIST_AT(&l.services, struct docker_service, 2)->scrape_port, 0);
+    assert_int_equal(
+        DOCKER_LIST_AT(&l.services, struct docker_service, 3)->scrape_port, 0);
+    /* Only a running task's addresses are kept, and only addresses. */
+    t = DOCKER_LIST_AT(&l.tasks, struct docker_task, 0);
+    assert_string_equal(t->addrs, "10.0.0.7/24 10.0.1.7/24 fd00::7/64");
+    assert_int_equal(t->created_ms, 1796086227100LL);
+    assert_null(DOCKER_LIST_AT(&l.tasks, struct docker_task, 2)->addrs);
+    assert_null(DOCKER_LIST_AT(&l.tasks, struct docker_task, 3)->addrs);
+
+    json = render(&l, 1, &len);
+    assert_null(strstr(json, "SECRET"));
+    assert_null(strstr(json, "10.0.1.7")); /* addresses stay server-side */
+    root = must_tree(json);
+    web = find_service(root, "st_web");
+    assert_non_null(web);
+    u = get(web, "update", NULL);
+    assert_true(str_is(u, "state", "updating"));
+    assert_true(str_is(u, "message", "update in progress"));
+    assert_true(str_is(u, "started_at", "2026-12-01T00:50:26Z"));
+    assert_true(YAJL_IS_NULL(get(u, "completed_at", NULL)));
+    /* t-new runs and was made after the start; t-old, t-pending not. */
+    assert_int_equal(YAJL_GET_INTEGER(get(u, "updated", NULL)), 1);
+    assert_int_equal(YAJL_GET_INTEGER(get(u, "total", NULL)), 3);
+    assert_int_equal(arr_len(get(web, "constraints", NULL)), 2);
+    assert_string_equal(
+        YAJL_GET_STRING(arr_at(get(web, "constraints", NULL), 1)),
+        "node.labels.zone != cold");
+    assert_int_equal(YAJL_GET_INTEGER(get(web, "max_per_node", NULL)), 3);
+    assert_true(YAJL_GET_DOUBLE(get(get(web, "limits", NULL), "cpus", NULL)) ==
+                0.1);
+    assert_int_equal(
+        YAJL_GET_INTEGER(get(get(web, "limits", NULL), "memory_bytes", NULL)),
+        52428800);
+    assert_true(
+        YAJL_IS_NULL(get(get(web, "reservations", NULL), "cpus", NULL)));
+    assert_int_equal(YAJL_GET_INTEGER(get(get(web, "reservations", NULL),
+                                          "memory_bytes", NULL)),
+                     8388608);
+    assert_true(YAJL_IS_TRUE(get(web, "metrics", NULL)));
+    other = find_service(root, "yes");
+    assert_true(YAJL_IS_FALSE(get(other, "metrics", NULL)));
+    assert_true(YAJL_IS_NULL(get(other, "max_per_node", NULL)));
+    assert_int_equal(arr_len(get(other, "constraints", NULL)), 0);
+    u = get(other, "update", NULL);
+    assert_true(str_is(u, "state", "rollback_completed"));
+    assert_true(str_is(u, "completed_at", "2026-12-01T00:41:00Z"));
+    assert_true(YAJL_IS_NULL(get(find_service(root, "port"), "update", NULL)));
+    /* The pending task waits in "unassigned" with the scheduler's reason. */
+    assert_int_equal(arr_len(get(root, "unassigned", NULL)), 1);
+    assert_true(str_is(arr_at(get(root, "unassigned", NULL), 0), "error",
+                       "no suitable node (max replicas per node limit "
+                       "exceed)"));
+    yajl_tree_free(root);
+    free(json);
+    lists_free(&l);
+}
+
 /* Malformed replies fail cleanly, with a reason, and never crash. */
 static void test_docker_model_malformed(void **state)
 {
@@ -806,6 +944,7 @@ int main(void)
         cmocka_unit_test(test_docker_model_events),
         cmocka_unit_test(test_docker_model_chunked),
         cmocka_unit_test(test_docker_model_odd_fields),
+        cmocka_unit_test(test_docker_model_update_and_placement),
         cmocka_unit_test(test_docker_model_malformed),
         cmocka_unit_test(test_docker_model_long_and_hostile_strings),
         cmocka_unit_test(test_docker_model_bounds),

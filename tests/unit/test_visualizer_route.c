@@ -108,10 +108,12 @@ static void test_visualizer_route_table(void **state)
     must_route("/", "/style.css", VIZ_ROUTE_STYLE_CSS);
     must_route("/", "/favicon.svg", VIZ_ROUTE_FAVICON);
     must_route("/", "/api/state", VIZ_ROUTE_STATE);
+    must_route("/", "/api/traffic", VIZ_ROUTE_TRAFFIC);
     must_route("/", "/api/events", VIZ_ROUTE_EVENTS);
     must_route("/", "/healthz", VIZ_ROUTE_HEALTHZ);
     must_route("/viz/", "/viz/", VIZ_ROUTE_PAGE);
     must_route("/viz/", "/viz/api/state", VIZ_ROUTE_STATE);
+    must_route("/viz/", "/viz/api/traffic", VIZ_ROUTE_TRAFFIC);
     must_route("/viz/", "/viz/healthz", VIZ_ROUTE_HEALTHZ);
     assert_int_equal(route("/viz/", "GET", "/viz"), 301);
     assert_int_equal(route("/viz/", "HEAD", "/viz"), 301);
@@ -447,6 +449,27 @@ static void test_visualizer_route_frames(void **state)
     sse_frame_unref(NULL);
 }
 
+/* A traffic frame: its JSON after the traffic event's prefix. */
+static void test_visualizer_route_traffic_frame(void **state)
+{
+    const char *j = "{\"version\":1,\"at\":\"A\",\"tasks\":{}}";
+    struct buf b = BUF_INIT;
+    struct sse_frame *f;
+    size_t len;
+    char *data;
+
+    (void)state;
+    buf_append_str(&b, SSE_TRAFFIC_PREFIX);
+    buf_append_str(&b, j);
+    buf_append_str(&b, "\n\n");
+    data = buf_steal(&b, &len);
+    f = sse_frame_new_traffic(data, len, 5);
+    assert_int_equal(f->json_len, strlen(j));
+    assert_memory_equal(f->data + f->json_off, j, f->json_len);
+    assert_memory_equal(f->data, "event: traffic\ndata: {", 22);
+    sse_frame_unref(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_visualizer_route_auth_cache),
         cmocka_unit_test(test_visualizer_route_auth_refused_hashes),
         cmocka_unit_test(test_visualizer_route_frames),
+        cmocka_unit_test(test_visualizer_route_traffic_frame),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
