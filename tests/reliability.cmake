@@ -59,6 +59,8 @@ part5_fuzz_replay(fuzz_auth LIBS visualizer_core)
 part5_fuzz_replay(fuzz_docker_client LIBS visualizer_model PkgConfig::YAJL)
 # hello's page: NAME and the host name escaped for HTML and JSON.
 part5_fuzz_replay(fuzz_page LIBS hello_core)
+# A task's GET /metrics answer, read by the visualizer's traffic scraper.
+part5_fuzz_replay(fuzz_metrics_parse LIBS visualizer_model part5_common)
 # A whole request through libmicrohttpd and http.c (included) into both
 # programs' routing and the visualizer's basic auth.
 part5_fuzz_replay(fuzz_http_request LIBS hello_core visualizer_core)
@@ -94,3 +96,20 @@ part5_py_test(reliability_visualizer_hardening
     LABELS "integration;reliability" TIMEOUT 180)
 set_tests_properties(reliability_visualizer_hardening PROPERTIES
     SKIP_RETURN_CODE 77)
+# In CI (PART5_REQUIRE_ALL=1) every skip is a failure: proved here by
+# making each kind of skip happen for real (as user nobody, without a
+# docker CLI, a program that ignores SIGTERM). Needs root, as CI has.
+part5_py_test(reliability_no_silent_skip reliability/test_no_silent_skip.py
+    LABELS reliability TIMEOUT 120)
+
+# The visualizer while the dockerd of a swarm manager restarts (an engine
+# in a container of the test's own): the outage on the page within 1 s,
+# live again within 5 s of the engine's return, with the engine's tasks.
+part5_py_test(reliability_visualizer_swarm_restart
+    reliability/test_visualizer_swarm_restart.py
+    LABELS "integration;reliability;docker" FIXTURES docker TIMEOUT 300)
+
+# bench/hello's own measuring functions against failing servers (Redis
+# down, the wrong key, 500s, pages without a number): none can score.
+part5_py_test(reliability_bench_honest reliability/test_bench_honest.py
+    LABELS reliability TIMEOUT 120)

@@ -5,14 +5,23 @@
 Peers: the tutorial's Flask app (bench/hello/flask_app.py, Debian's
 python3-flask on its built-in server, as the tutorial runs it) and nginx
 serving a fixed ~150-byte page (the HTTP ceiling of the machine). All
-three on loopback, hello and Flask against the same real redis-server.
-For each, wrk (-t1, keep-alive) at 1, 16 and 64 connections: requests/s,
-p50, p99, and the server's RSS after the run. Then hello's time to first
-response after exec. Prints a Markdown table with the ratios.
+three on loopback, hello and Flask against the same real redis-server,
+each with its own key (hello "counter", Flask "flask_counter").
+For each, wrk (-t1, keep-alive) at 1, 16 and 64 connections, after a
+warm-up at the same load: counted pages a second (req/s), p50, p99, the
+server's RSS after the run, and errors. A server cannot score with failures: a wrk script
+(count.lua) counts only 200 pages that show a visit number, so a "counter
+disabled" page, any other status and socket errors are errors, and for
+hello and Flask the run checks that its Redis key grew by its counted
+pages (plus at most the requests wrk left in flight when it stopped).
+Then hello's time to first counted response after exec (a page with a
+number). Prints a Markdown table with the ratios; exits 1 when any run
+had an error (tests/reliability/test_bench_honest.py holds the bench to
+this against failing servers).
 
 Usage: bench/hello/bench.py [--duration 10] [--build build]
 Run by hand; the numbers go in the README. Needs wrk, nginx-light,
-python3-flask, python3-redis, redis-server (apt-get).
+python3-flask, python3-redis, redis-server (scripts/deps.sh bench).
 """
 import argparse
 import os
@@ -68,26 +77,120 @@ def rss_kib(pid):
     return total
 
 
+COUNT_LUA = os.path.join(HERE, "count.lua")
+PAGE_NUMBER = re.compile(rb"Visits:</b> \d+")
+
+
+class BenchError(Exception):
+    """A measurement that must not be reported as a result."""
+
+
 def parse_wrk(out):
+    """wrk's output with count.lua's line. rps is the rate of counted
+    pages (a 200 page with a visit number), not of all answers: a server
+    that fails fast cannot score."""
     def ms(v, unit):
         v = float(v)
         return {"us": v / 1000, "ms": v, "s": v * 1000}[unit]
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
+    counted = re.search(r"COUNTED (\d+) ERRORS (\d+)", out)
+    if not done or not counted:
+        raise BenchError(f"wrk gave no result: {out.strip()[-300:]}")
+    secs = float(done.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1,
+                                   "m": 60}[done.group(3)]
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50": ms(*p50.groups()), "p99": ms(*p99.groups()),
-            "non2xx": int(errors.group(1)) if errors else 0,
-            "sockerr": sock.group(1) if sock else ""}
+    nsock = sum(int(n) for n in re.findall(r"\d+", sock.group(1))) \
+        if sock else 0
+    n = int(counted.group(1))
+    return {"rps": n / secs if secs > 0 else 0.0,
+            "answers": int(done.group(1)),
+            "p50": ms(*p50.groups()) if p50 else 0.0,
+            "p99": ms(*p99.groups()) if p99 else 0.0,
+            "sockerr": sock.group(1) if sock else "",
+            "counted": n,
+            "errors": int(counted.group(2)) + nsock}
 
 
 def wrk(port, conns, duration):
     out = subprocess.run(
         ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency",
-         "--timeout", "5s", f"http://127.0.0.1:{port}/"],
+         "--timeout", "5s", "-s", COUNT_LUA, f"http://127.0.0.1:{port}/"],
         capture_output=True, text=True, timeout=duration + 30).stdout
     return parse_wrk(out)
+
+
+def redis_get(port, key):
+    out = subprocess.run(["redis-cli", "-p", str(port), "GET", key],
+                         capture_output=True, text=True, timeout=10)
+    return int(out.stdout.strip() or 0)
+
+
+def measure(port, conns, duration, redis_port=None, key=None, warmup=3):
+    """One measured wrk run after a warm-up at the same load. With a
+    Redis key, the key must have grown by the counted pages (plus at most
+    the requests wrk left in flight when it stopped), or the difference
+    is added to the errors. Returns parse_wrk's dict."""
+    if warmup:
+        wrk(port, conns, min(warmup, duration))  # not measured
+    # The requests wrk leaves in flight when it stops still count: let
+    # them finish before and after a measured run.
+    time.sleep(1)
+    k0 = redis_get(redis_port, key) if key else 0
+    r = wrk(port, conns, duration)
+    if key:
+        time.sleep(1)
+        grew = redis_get(redis_port, key) - k0
+        if not r["counted"] <= grew <= r["counted"] + conns:
+            r["errors"] += max(abs(grew - r["counted"]), 1)
+            r["keyerr"] = f"{key} grew by {grew}, {r['counted']} counted"
+    return r
+
+
+def failures(results):
+    """The runs of {(server, conns): measure()} that had an error: none of
+    them is a result (main() exits 1)."""
+    return [f"{n} at {c} connections ({r['errors']:,})"
+            for (n, c), r in sorted(results.items()) if r["errors"]]
+
+
+def first_counted_ms(argv, env, port, timeout=5.0):
+    """Starts argv (a server that listens on port) and returns the
+    milliseconds from exec to its first counted page (a 200 with a visit
+    number); BenchError when none came within timeout. Stops it."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port),
+                                              0.5) as s:
+                    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n"
+                              b"Connection: close\r\n\r\n")
+                    data = b""
+                    while True:
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                    if data.startswith(b"HTTP/1.1 200 ") and \
+                            PAGE_NUMBER.search(data):
+                        return (time.monotonic() - t0) * 1000
+            except OSError:
+                pass
+            if time.monotonic() - t0 > timeout:
+                raise BenchError(f"no counted page within {timeout:.0f} s "
+                                 "of exec")
+            time.sleep(0.001)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(10)
 
 
 def main():
@@ -102,12 +205,13 @@ def main():
     for tool in ("wrk", "nginx", "redis-server"):
         if shutil.which(tool) is None and not os.path.exists(
                 f"/usr/sbin/{tool}"):
-            sys.exit(f"{tool} missing: apt-get install wrk nginx-light "
-                     "redis-server python3-flask python3-redis")
+            sys.exit(f"{tool} missing: scripts/deps.sh bench installs it "
+                     "and the others")
     tmp = tempfile.mkdtemp(prefix="bench-hello-")
     # nginx's worker runs as nobody when started by root: let it read.
     os.chmod(tmp, 0o755)
     procs = []
+    failed = False
 
     def spawn(argv, env=None, name="p"):
         log = open(os.path.join(tmp, f"{name}.log"), "wb")
@@ -134,8 +238,10 @@ def main():
         fport = free_port()
         servers["flask"] = (spawn(["/usr/bin/python3",
                                    os.path.join(HERE, "flask_app.py")],
-                                  dict(renv, PORT=str(fport)), "flask"),
+                                  dict(renv, PORT=str(fport),
+                                       REDIS_KEY="flask_counter"), "flask"),
                             fport)
+        keys = {"hello": "counter", "flask": "flask_counter"}
         nport = free_port()
         www = os.path.join(tmp, "www")
         os.makedirs(www)
@@ -174,57 +280,44 @@ http {{
         results = {}
         for c in conns:
             for name, (p, port) in servers.items():
-                dur = args.duration
-                r = wrk(port, c, dur)
+                key = keys.get(name)
+                r = measure(port, c, args.duration, rport, key)
                 r["rss"] = rss_kib(p.pid)
                 results[(name, c)] = r
                 print(f"{name:6} c={c:<3} {r['rps']:>10.0f} req/s "
                       f"p50 {r['p50']:.3f} ms p99 {r['p99']:.3f} ms "
                       f"RSS {r['rss'] / 1024:.1f} MiB "
-                      f"non-2xx {r['non2xx']} {r['sockerr']}",
+                      f"counted {r['counted']} errors {r['errors']} "
+                      f"{r.get('keyerr', '')} {r['sockerr']}",
                       file=sys.stderr, flush=True)
 
-        # Time to first response: exec to the first 200, ten times.
+        # Time to first counted response: exec to the first page with a
+        # number, ten times.
         firsts = []
         for _ in range(10):
             port = free_port()
-            t0 = time.monotonic()
-            p = subprocess.Popen([hello_bin], env=dict(
-                os.environ, **renv, PORT=str(port), LOG_LEVEL="warn"),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port),
-                                                  0.5) as s:
-                        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n"
-                                  b"Connection: close\r\n\r\n")
-                        data = s.recv(4096)
-                        if b"Visits:</b> " in data or b" 200 " in data:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() - t0 > 5:
-                    break
-                time.sleep(0.001)
-            firsts.append((time.monotonic() - t0) * 1000)
-            p.send_signal(signal.SIGTERM)
-            p.wait(10)
+            try:
+                firsts.append(first_counted_ms(
+                    [hello_bin], dict(os.environ, **renv, PORT=str(port),
+                                      LOG_LEVEL="warn"), port))
+            except BenchError as e:
+                sys.exit(f"hello: {e}")
 
         print(f"\nwrk -t1, {args.duration} s per run, loopback; "
               f"{os.cpu_count()} cores; redis-server on loopback\n")
         print("| server | conns | req/s | p50 ms | p99 ms | RSS MiB | errors |")
-        print("|---|---:|---:|---:|---:|---:|---|")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for c in conns:
             for name in servers:
                 r = results[(name, c)]
-                errs = []
-                if r["non2xx"]:
-                    errs.append(f"{r['non2xx']} non-2xx")
+                errs = [f"{r['errors']:,}"]
                 if r["sockerr"]:
                     errs.append(f"socket: {r['sockerr']}")
+                if r.get("keyerr"):
+                    errs.append(r["keyerr"])
                 print(f"| {name} | {c} | {r['rps']:,.0f} | {r['p50']:.3f} "
                       f"| {r['p99']:.3f} | {r['rss'] / 1024:.1f} | "
-                      f"{', '.join(errs) or 'none'} |")
+                      f"{'; '.join(errs)} |")
         print("\n| conns | hello / Flask | hello / nginx static |")
         print("|---:|---:|---:|")
         for c in conns:
@@ -234,10 +327,13 @@ http {{
         print(f"\nhello, exec to first counted response: median "
               f"{statistics.median(firsts):.1f} ms, max {max(firsts):.1f} ms"
               f" (10 starts)")
-        counted = subprocess.run(["redis-cli", "-p", str(rport), "GET",
-                                  "counter"], capture_output=True,
-                                 text=True).stdout.strip()
-        print(f"Redis counter after the run: {counted}")
+        print(f"Redis after the run: counter {redis_get(rport, 'counter')}, "
+              f"flask_counter {redis_get(rport, 'flask_counter')}")
+        bad = failures(results)
+        if bad:
+            failed = True
+            print(f"\nFAILED: errors in {', '.join(bad)}: these rows are not "
+                  "results", file=sys.stderr)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -248,6 +344,8 @@ http {{
             except subprocess.TimeoutExpired:
                 p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ python3-flask and python3-redis), as the comparison peer of hello.
 Same behaviour as the original: Redis INCR counter on host "redis" (here
 REDIS_HOST/REDIS_PORT), db 0, 2 s connect and read timeouts, the
 "counter disabled" message on any Redis error, Flask's built-in server.
+REDIS_KEY (default "counter", the original's) lets bench.py give it a key
+of its own next to hello's on one Redis.
 """
 import os
 import socket
@@ -16,13 +18,15 @@ redis = Redis(host=os.getenv("REDIS_HOST", "redis"),
               port=int(os.getenv("REDIS_PORT", "6379")), db=0,
               socket_connect_timeout=2, socket_timeout=2)
 
+KEY = os.getenv("REDIS_KEY", "counter")
+
 app = Flask(__name__)
 
 
 @app.route("/")
 def hello():
     try:
-        visits = redis.incr("counter")
+        visits = redis.incr(KEY)
     except RedisError:
         visits = "<i>cannot connect to Redis, counter disabled</i>"
 

@@ -63,6 +63,13 @@ def test_page_and_counter():
     m = http_get(h.port, "/metrics").text
     check('hello_requests_total{code="200"}' in m, "metrics by status")
     check("\nhello_redis_up 1\n" in m, "metrics: redis up")
+    # Six GETs of / and /api so far; HEAD, /healthz and /metrics are not
+    # page requests (the visualizer shows this counter as each replica's
+    # traffic).
+    check("\nhello_page_requests_total 6\n" in m,
+          "metrics: 6 page requests (not HEAD, healthz or metrics)")
+    check("\nhello_page_requests_total 6\n" in
+          http_get(h.port, "/metrics").text, "and still 6 after /metrics")
     nf = http_get(h.port, "/nope")
     check(nf.status == 404 and nf.text == "404 Not Found\n", "404 body")
     na = http_get(h.port, "/", method="DELETE")
@@ -85,7 +92,11 @@ def test_name_is_escaped():
 
 
 def test_redis_killed_and_restarted():
-    r = Redis(appendonly=True)
+    # appendfsync always: with the default everysec, a SIGKILL loses the
+    # increments whose write Redis postponed behind a slow fsync (seen
+    # here: 4 of 5 lost on a busy disk), and the count check below is
+    # about hello, not about Redis' durability.
+    r = Redis(appendonly=True, extra=["--appendfsync", "always"])
     h = start_hello(r.port)
     for _ in range(5):
         http_get(h.port, "/")
@@ -140,8 +151,13 @@ def test_black_hole_bounded_waits():
     check(all(DOWN in r.text for r in later), "all show the message")
     check(len(slow) == 0, f"{len(slow)} of 30 waited longer than "
           f"{200 * TIME_SCALE:.0f} ms")
-    slow_first = sum(1 for r in first if r.elapsed > 0.4)
-    check(slow_first <= 10, f"only the first batch waited ({slow_first})")
+    # The black hole was really reached: the first requests waited for
+    # the timeout (which runs from hello's connection attempt, made before
+    # they came), instead of failing at once for another reason, which
+    # would leave the timeout untested.
+    waited = max(r.elapsed for r in first)
+    check(waited >= 0.2, f"the first batch waited for the 500 ms timeout "
+          f"(slowest {waited * 1000:.0f} ms)")
     out = h.output()
     check(out.count("is down") == 1, "outage logged once")
     check("no answer within 500 ms" in out, "the log says why")
