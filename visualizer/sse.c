@@ -9,6 +9,12 @@
  *   (visualizer.c). The last sse_frame_unref() frees it. The same holds
  *   for traffic frames: the hub's current one, each client's queued one
  *   (tnext), each GET /api/traffic response.
+ * - The hub lets go of its current frame when a whole tick went by with
+ *   nobody asking for it and nothing else holding it (sse_hub_trim()): at
+ *   5,000 tasks it is 1.4 MB that an idle swarm would keep for nothing. It
+ *   keeps the model part's length and hash instead, and
+ *   sse_hub_offer() takes the next rendering as the current frame without
+ *   sending it when they match (the pages have that model already).
  * - A client has two owners with different lifetimes: the request (its
  *   http_req's data_free, sse_on_request_done(), runs when libmicrohttpd
  *   completes the request) and the response (its free callback,
@@ -42,6 +48,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "fnv1a.h"
 #include "log.h"
 #include "util.h"
 
@@ -75,6 +82,10 @@ struct sse_hub {
     uv_loop_t *loop;
     struct sse_hub_config cfg;
     struct sse_frame *current;
+    int current_wanted; /* asked for, or published, since the last tick */
+    int released;       /* current was let go; its model's digest: */
+    size_t released_len;
+    uint64_t released_hash;
     struct sse_frame *traffic;       /* the newest traffic frame */
     LIST_HEAD(, sse_client) clients; /* borrowed; see the rules above */
     unsigned nclients;
@@ -133,6 +144,13 @@ int sse_frame_same(const struct sse_frame *a, const struct sse_frame *b)
     lb = b->json_len - b->body_off;
     return la == lb && memcmp(a->data + a->json_off + a->body_off,
                               b->data + b->json_off + b->body_off, la) == 0;
+}
+
+/* The length and hash of the model in f (generated_at aside). */
+static uint64_t sse_frame_digest(const struct sse_frame *f, size_t *len)
+{
+    *len = f->json_len - f->body_off;
+    return fnv1a64(f->data + f->json_off + f->body_off, *len);
 }
 
 /* Drops one of the client's two owners; the last one frees it. */
@@ -317,6 +335,7 @@ static void sse_on_timer(uv_timer_t *t)
     uint64_t now = now_ms();
 
     sse_sweep(hub);
+    sse_hub_trim(hub);
     for (c = LIST_FIRST(&hub->clients); c != NULL; c = next) {
         next = LIST_NEXT(c, link);
         if (c->ending)
@@ -408,6 +427,7 @@ enum MHD_Result sse_hub_attach(struct sse_hub *hub, struct http_req *req)
     c->extra = hub->retry;
     c->extra_len = hub->retry_len;
     c->last_sent_ms = now_ms();
+    hub->current_wanted = 1;
     if (hub->current != NULL)
         c->frame = sse_frame_ref(hub->current);
     if (hub->traffic != NULL)
@@ -441,6 +461,8 @@ void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f)
         sse_frame_unref(hub->current);
     }
     hub->current = f;
+    hub->current_wanted = 1;
+    hub->released = 0;
     LIST_FOREACH(c, &hub->clients, link) {
         if (c->frame == NULL) {
             c->frame = sse_frame_ref(f);
@@ -454,9 +476,57 @@ void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f)
     }
 }
 
-struct sse_frame *sse_hub_current(const struct sse_hub *hub)
+int sse_hub_offer(struct sse_hub *hub, struct sse_frame *f, int wanted)
 {
+    size_t len;
+    uint64_t hash;
+
+    if (hub->current != NULL) {
+        if (sse_frame_same(f, hub->current)) {
+            sse_frame_unref(f);
+            return 0;
+        }
+    } else if (hub->released) {
+        hash = sse_frame_digest(f, &len);
+        if (len == hub->released_len && hash == hub->released_hash) {
+            if (!wanted) {
+                sse_frame_unref(f);
+                return 0;
+            }
+            hub->current = f;
+            hub->current_wanted = 1;
+            hub->released = 0;
+            return 0;
+        }
+    }
+    sse_hub_publish(hub, f);
+    return 1;
+}
+
+struct sse_frame *sse_hub_current(struct sse_hub *hub)
+{
+    hub->current_wanted = 1;
     return hub->current;
+}
+
+int sse_hub_released(const struct sse_hub *hub)
+{
+    return hub->released;
+}
+
+void sse_hub_trim(struct sse_hub *hub)
+{
+    struct sse_frame *f = hub->current;
+
+    if (f != NULL && f->refs == 1 && !hub->current_wanted) {
+        hub->released_hash = sse_frame_digest(f, &hub->released_len);
+        hub->released = 1;
+        hub->current = NULL;
+        log_debug("sse: let go of the model's frame (%zu bytes), unused",
+                  f->len);
+        sse_frame_unref(f);
+    }
+    hub->current_wanted = 0;
 }
 
 void sse_hub_publish_traffic(struct sse_hub *hub, struct sse_frame *f)

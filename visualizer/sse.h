@@ -100,8 +100,39 @@ enum MHD_Result sse_hub_attach(struct sse_hub *hub, struct http_req *req);
  */
 void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f);
 
-/* The current frame (borrowed), or NULL before the first publish. */
-struct sse_frame *sse_hub_current(const struct sse_hub *hub);
+/*
+ * Offers f, a new rendering of the model, taking the caller's reference.
+ * The same model as the current frame's (generated_at aside): f is
+ * dropped. The same as the frame the hub let go of (sse_hub_trim()): sent
+ * to nobody (every page has that model), and kept as the current frame
+ * only when wanted (a page or GET /api/state needs one now; a periodic
+ * re-read of an unchanged swarm does not). Otherwise f is published
+ * (sse_hub_publish()). Returns 1 when it was published, 0 when not.
+ */
+int sse_hub_offer(struct sse_hub *hub, struct sse_frame *f, int wanted);
+
+/*
+ * The current frame (borrowed), or NULL before the first publish or once
+ * the hub let go of it (see sse_hub_released()). Counts as asking for it.
+ */
+struct sse_frame *sse_hub_current(struct sse_hub *hub);
+
+/*
+ * 1 when the hub let go of its current frame: render the model again and
+ * sse_hub_offer() it before a stream or GET /api/state needs it.
+ */
+int sse_hub_released(const struct sse_hub *hub);
+
+/*
+ * Lets go of the current frame when nothing but the hub holds it and
+ * nobody asked for it (a stream, sse_hub_current()) or published one since
+ * the last call, keeping its model's length and 64-bit FNV-1a hash
+ * (enough to tell the next rendering of an unchanged model; not a defence
+ * against chosen collisions, which would only need the power to name
+ * services, that is the Docker socket). Called every tick (5 s), so an
+ * unchanged frame lives 5 to 10 s after its last use.
+ */
+void sse_hub_trim(struct sse_hub *hub);
 
 /*
  * Makes f (a traffic frame) the current traffic and sends it to every

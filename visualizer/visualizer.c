@@ -6,7 +6,9 @@
  * rendered once (at most every VIZ_PUBLISH_MIN_MS), and the rendered frame
  * is shared by GET /api/state and every event stream. A rendering equal to
  * the previous one (generated_at aside) is dropped, so the periodic resync
- * of an idle swarm sends nothing to the pages.
+ * of an idle swarm sends nothing to the pages. A frame nobody asked for in
+ * 5 to 10 s is let go (sse.h) and rendered again when a page or GET
+ * /api/state wants it.
  */
 #include "visualizer.h"
 
@@ -275,9 +277,10 @@ static void viz_on_round(void *arg)
 
 /*
  * Renders the model into a new frame and publishes it, unless it is the
- * same as the current one.
+ * same as the current one (or as the one the hub let go of: then kept
+ * only when wanted, for a page or GET /api/state that needs it now).
  */
-static void viz_render(struct visualizer *v)
+static void viz_render(struct visualizer *v, int wanted)
 {
     struct docker_model m;
     struct buf b = BUF_INIT;
@@ -304,16 +307,24 @@ static void viz_render(struct visualizer *v)
     v->last_render_len = b.len;
     data = buf_steal(&b, &len);
     f = sse_frame_new(data, len, body_off);
-    if (sse_frame_same(f, sse_hub_current(v->hub))) {
-        sse_frame_unref(f);
+    if (!sse_hub_offer(v->hub, f, wanted)) {
         log_debug("model unchanged (%.1f ms)", viz_cpu_ms() - t0);
         return;
     }
     v->frames++;
     v->last_publish_ms = now_ms();
-    sse_hub_publish(v->hub, f);
     log_debug("model published: %zu bytes, %u streams, %.1f ms of CPU", len,
               sse_hub_clients(v->hub), viz_cpu_ms() - t0);
+}
+
+/*
+ * The hub lets go of a frame nobody asked for in a while (sse.h): a new
+ * page or GET /api/state then gets a fresh rendering (generated_at now).
+ */
+static void viz_ensure_frame(struct visualizer *v)
+{
+    if (sse_hub_released(v->hub))
+        viz_render(v, 1);
 }
 
 static void viz_on_publish(uv_timer_t *t)
@@ -322,7 +333,7 @@ static void viz_on_publish(uv_timer_t *t)
 
     if (v->stopping)
         return;
-    viz_render(v);
+    viz_render(v, 0);
 }
 
 /* The engine's picture changed: render soon, at most every 200 ms. */
@@ -497,7 +508,9 @@ static enum MHD_Result viz_handle(void *cls, struct http_req *req)
     if (!viz_authorized(v, req))
         return http_send_unauthorized(req, "visualizer");
     switch (route) {
-    case VIZ_ROUTE_STATE: return viz_send_frame(req, sse_hub_current(v->hub));
+    case VIZ_ROUTE_STATE:
+        viz_ensure_frame(v);
+        return viz_send_frame(req, sse_hub_current(v->hub));
     case VIZ_ROUTE_TRAFFIC: return viz_send_frame(req, sse_hub_traffic(v->hub));
     case VIZ_ROUTE_EVENTS:
         if (http_method_bit(req->method) == HTTP_HEAD)
@@ -507,6 +520,7 @@ static enum MHD_Result viz_handle(void *cls, struct http_req *req)
             viz_log_refused(v);
             return http_send_error(req, 503);
         }
+        viz_ensure_frame(v);
         return sse_hub_attach(v->hub, req);
     default: return viz_send_asset(req, route);
     }
@@ -659,7 +673,7 @@ int visualizer_start(struct visualizer *v,
     v->scrape = scrape_new(loop, &v->traffic, NULL, viz_on_round, v);
     /* A first picture ("connecting ..."), so /api/state answers at once,
      * and the first (empty) traffic document. */
-    viz_render(v);
+    viz_render(v, 0);
     viz_on_round(v);
     engine_start(v->engine);
     scrape_start(v->scrape);

@@ -449,6 +449,63 @@ static void test_visualizer_route_frames(void **state)
     sse_frame_unref(NULL);
 }
 
+/*
+ * The hub lets go of a frame nobody asks for or holds (a whole tick), and
+ * takes the next rendering of the same model back as its current frame
+ * without publishing it; a model that changed meanwhile is published.
+ */
+static void test_visualizer_route_hub_trim(void **state)
+{
+    const char *j1 = "{\"v\":1,\"generated_at\":\"A\",\"x\":1}";
+    const char *j2 = "{\"v\":1,\"generated_at\":\"B\",\"x\":1}";
+    const char *j3 = "{\"v\":1,\"generated_at\":\"C\",\"x\":2}";
+    size_t off = strlen("{\"v\":1,\"generated_at\":\"A\"");
+    struct sse_hub_config cfg = {4, 15000, 10000, 2000};
+    struct sse_frame *f;
+    struct sse_hub *hub;
+    uv_loop_t loop;
+
+    (void)state;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    hub = sse_hub_new(&loop, &cfg);
+    assert_int_equal(sse_hub_offer(hub, frame(j1, off), 0), 1);
+    assert_int_equal(sse_hub_offer(hub, frame(j2, off), 1), 0); /* unchanged */
+    sse_hub_trim(hub); /* published since the last tick: kept */
+    assert_int_equal(sse_hub_released(hub), 0);
+    f = sse_frame_ref(sse_hub_current(hub)); /* as GET /api/state holds it */
+    sse_hub_trim(hub);                       /* asked for: kept */
+    sse_hub_trim(hub);                       /* held: kept */
+    assert_int_equal(sse_hub_released(hub), 0);
+    assert_ptr_equal(sse_hub_current(hub), f);
+    sse_frame_unref(f);
+    sse_hub_trim(hub); /* asked for by the line above: kept */
+    sse_hub_trim(hub);
+    assert_int_equal(sse_hub_released(hub), 1);
+    assert_null(sse_hub_current(hub));
+    /* The same model re-read (a resync): not published, not kept. */
+    assert_int_equal(sse_hub_offer(hub, frame(j2, off), 0), 0);
+    assert_int_equal(sse_hub_released(hub), 1);
+    assert_null(sse_hub_current(hub));
+    /* Rendered again for a page: current, not published. */
+    assert_int_equal(sse_hub_offer(hub, frame(j2, off), 1), 0);
+    assert_int_equal(sse_hub_released(hub), 0);
+    f = sse_hub_current(hub);
+    assert_non_null(f);
+    assert_memory_equal(f->data + f->json_off, j2, strlen(j2));
+    sse_hub_trim(hub);
+    sse_hub_trim(hub);
+    assert_int_equal(sse_hub_released(hub), 1);
+    /* The model changed while no frame was kept: published. */
+    assert_int_equal(sse_hub_offer(hub, frame(j3, off), 0), 1);
+    assert_int_equal(sse_hub_released(hub), 0);
+    f = sse_hub_current(hub);
+    assert_memory_equal(f->data + f->json_off, j3, strlen(j3));
+    sse_hub_close(hub);
+    sse_hub_free(hub);
+    assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 /* A traffic frame: its JSON after the traffic event's prefix. */
 static void test_visualizer_route_traffic_frame(void **state)
 {
@@ -482,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_visualizer_route_auth_cache),
         cmocka_unit_test(test_visualizer_route_auth_refused_hashes),
         cmocka_unit_test(test_visualizer_route_frames),
+        cmocka_unit_test(test_visualizer_route_hub_trim),
         cmocka_unit_test(test_visualizer_route_traffic_frame),
     };
 
