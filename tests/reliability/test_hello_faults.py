@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from instrumented import rss_checked
+from instrumented import instrumented, rss_checked
 from part5test import (TIME_SCALE, Redis, check, check_at_once,
                        closed_by_server, http_get, raw_request, run,
                        start_hello, step, wait_until)
@@ -77,9 +77,12 @@ def test_load_through_two_redis_outages():
     check(w["sockerr"] == 0, "no connection errors or timeouts")
     # A request that waited for the dead Redis would take the whole
     # timeout; a quarter of it is far above scheduling noise (12 ms
-    # measured).
-    check(w["max_ms"] < timeout_ms / 4, f"slowest request "
-          f"{w['max_ms']:.0f} ms, under a quarter of the Redis timeout "
+    # measured). Under ASan on 2 busy cores the tail is longer (p99 228
+    # ms, slowest 394 ms in a CI run): there the bound is the timeout
+    # itself, which still tells a request that waited for Redis.
+    share = 4 if instrumented("hello") is None else 1
+    check(w["max_ms"] < timeout_ms / share, f"slowest request "
+          f"{w['max_ms']:.0f} ms, under 1/{share} of the Redis timeout "
           f"({timeout_ms} ms): none waited for the dead Redis")
     without = metric(h.port, "hello_redis_errors_total")
     outages = metric(h.port, "hello_redis_outages_total")
