@@ -822,16 +822,28 @@ async function main() {
     });
     model.nodes[120].tasks[0].state = 'failed';
     model.nodes[120].tasks[0].error = 'changed by the test';
-    /* A slow machine (a Pi, a busy CI): with the CPU slowed down 10x the
-     * render runs past its 30 ms budget and finishes in later frames
-     * (aria-busy meanwhile). The columns it had no time for must keep
-     * their cards and rows, or the next frame builds them all again. */
+    /* A slow machine (a Pi, a busy CI): the render runs past its 30 ms
+     * budget and finishes in later frames (aria-busy meanwhile). The
+     * columns it had no time for must keep their cards and rows, or the
+     * next frame builds them all again. The CPU is slowed down 10x, and,
+     * since an update that touches one node can still fit in 30 ms on a
+     * fast machine (CI saw it: no cut, the check failed), the page's clock
+     * also runs 1 ms ahead at each reading (one a node), so the cut happens
+     * on every machine. It also makes walking the columns already done
+     * cost 30 ms: the render must still get further every frame (it once
+     * started each frame's budget at node 1 and never reached node 121). */
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 10 });
+    await page.evaluate(() => {
+      const real = performance.now.bind(performance);
+      let ahead = 0;
+      performance.now = () => real() + ++ahead;
+    });
     await h.mockPost(target.base, '/_mock/model', model);
     await page.waitForFunction(() => /failed/.test(document.querySelectorAll('.grid > section')[120].textContent), null, { timeout: 20000 });
     await page.waitForFunction(() => document.getElementById('app').getAttribute('aria-busy') === 'false', null, { timeout: 20000 });
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    await page.evaluate(() => delete performance.now);
     await h.sleep(300);
     const m = await page.evaluate(() => {
       window.__obs.disconnect();

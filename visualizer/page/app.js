@@ -239,6 +239,7 @@
 
   /* Draws at the next frame; several updates in one frame draw once. */
   let pending = false;
+  let resumeAt = 0; /* Where the last render ran out of time (renderSwarm). */
   function schedule() {
     if (pending) return;
     pending = true;
@@ -594,11 +595,15 @@
     app.classList.toggle('compact', compact);
     /* Thousands of new cards at once would freeze the page: past a time
      * budget the remaining nodes keep their previous column (or wait),
-     * the next frame goes on, and aria-busy stays true until done. */
-    const deadline = performance.now() + 30;
-    let incomplete = false;
+     * the next frame goes on, and aria-busy stays true until done. The
+     * next frame walks the nodes done before (cheap: their columns are
+     * cached) and its budget starts where the cut was, so every frame
+     * gets further even where that walk alone would take 30 ms. */
+    let deadline = performance.now() + 30, incomplete = false, i = -1;
     for (const [key, n, tasks] of picked) {
-      if (performance.now() > deadline) {
+      if (++i === resumeAt && i) deadline = performance.now() + 30;
+      if (i > resumeAt && performance.now() > deadline) {
+        if (!incomplete) resumeAt = i;
         incomplete = true;
         const old = cache.nodes.get(key);
         if (old) {
@@ -641,6 +646,7 @@
     blocks.push(nodes.length ? grid : setText(block(next, 'none', 'p', 'empty'), 'The swarm reports no node.'));
     words('Show stopped and failed tasks', 'Filter service or stack  ( / )');
     if (incomplete) schedule();
+    else resumeAt = 0;
     setAttr(app, 'aria-busy', String(incomplete));
     return blocks.filter(Boolean);
   }
