@@ -452,28 +452,42 @@ enum MHD_Result sse_hub_attach(struct sse_hub *hub, struct http_req *req)
     return ret;
 }
 
-void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f)
+/* Makes f the hub's newest frame of its kind (*held: the model or the
+ * traffic document; the hub takes f's reference) and queues it on every
+ * client: a client between events starts it now, a client in the middle of
+ * one finishes that event and then jumps to the newest of this kind (*queued
+ * of the client, next or tnext; what was queued there is dropped). */
+static void hub_broadcast(struct sse_hub *hub,
+                          struct sse_frame **held,
+                          struct sse_frame *f,
+                          int traffic)
 {
     struct sse_client *c;
+    struct sse_frame **queued;
 
-    if (hub->current != NULL) {
-        hub->current->superseded_ms = now_ms();
-        sse_frame_unref(hub->current);
+    if (*held != NULL) {
+        (*held)->superseded_ms = now_ms();
+        sse_frame_unref(*held);
     }
-    hub->current = f;
-    hub->current_wanted = 1;
-    hub->released = 0;
+    *held = f;
     LIST_FOREACH(c, &hub->clients, link) {
         if (c->frame == NULL) {
             c->frame = sse_frame_ref(f);
             c->off = 0;
         } else {
-            /* Finish the event under way, then jump to the newest. */
-            sse_frame_unref(c->next);
-            c->next = sse_frame_ref(f);
+            queued = traffic ? &c->tnext : &c->next;
+            sse_frame_unref(*queued);
+            *queued = sse_frame_ref(f);
         }
         sse_wake(c);
     }
+}
+
+void sse_hub_publish(struct sse_hub *hub, struct sse_frame *f)
+{
+    hub->current_wanted = 1;
+    hub->released = 0;
+    hub_broadcast(hub, &hub->current, f, 0);
 }
 
 int sse_hub_offer(struct sse_hub *hub, struct sse_frame *f, int wanted)
@@ -531,23 +545,7 @@ void sse_hub_trim(struct sse_hub *hub)
 
 void sse_hub_publish_traffic(struct sse_hub *hub, struct sse_frame *f)
 {
-    struct sse_client *c;
-
-    if (hub->traffic != NULL) {
-        hub->traffic->superseded_ms = now_ms();
-        sse_frame_unref(hub->traffic);
-    }
-    hub->traffic = f;
-    LIST_FOREACH(c, &hub->clients, link) {
-        if (c->frame == NULL) {
-            c->frame = sse_frame_ref(f);
-            c->off = 0;
-        } else {
-            sse_frame_unref(c->tnext);
-            c->tnext = sse_frame_ref(f);
-        }
-        sse_wake(c);
-    }
+    hub_broadcast(hub, &hub->traffic, f, 1);
 }
 
 struct sse_frame *sse_hub_traffic(const struct sse_hub *hub)
