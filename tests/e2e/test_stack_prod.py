@@ -359,26 +359,36 @@ def test_counter_under_concurrent_load():
           f"max_ms={s['max_ms']:.0f}", flush=True)
 
 
-def rolling(what, start):
-    """Runs start() (which starts an update of web) under 64 keep-alive
-    clients and the health watch; waits for the update; returns (load
-    summary, fewest healthy, tasks before, tasks after)."""
+def under_load(what, start, want, conns, during):
+    """Runs start() (which starts an update of web) under conns keep-alive
+    clients and the health watch, and waits for the update state want.
+    Checks that every page the clients counted is in Redis' counter.
+    Returns (load summary, fewest healthy, health samples, tasks before,
+    seconds, states)."""
     tasks0 = web_tasks()
     before = update_state()
     count0 = redis_get()
-    load = Load(64)
+    load = Load(conns)
     watch = HealthWatch()
     time.sleep(2)
     step(what)
     start()
-    secs, states = wait_update(before, "completed")
-    note(f"update completed in {secs:.1f}s ({' -> '.join(states)})")
+    secs, states = wait_update(before, want)
     time.sleep(2)
-    s = check_load(load.stop(), "during the update")
+    s = check_load(load.stop(), during)
     fewest, samples = watch.stop()
-    tasks1 = web_tasks()
     check(redis_get() - count0 == s["counted"], "Redis' counter grew by "
           "the number of counted pages")
+    return s, fewest, samples, tasks0, secs, states
+
+
+def rolling(what, start):
+    """An update of web under 64 keep-alive clients (under_load); returns
+    (load summary, tasks after)."""
+    s, fewest, samples, tasks0, secs, states = under_load(
+        what, start, "completed", 64, "during the update")
+    note(f"update completed in {secs:.1f}s ({' -> '.join(states)})")
+    tasks1 = web_tasks()
     check(fewest >= 5, f"never fewer than 5 healthy web tasks ({samples} "
           f"samples, fewest {fewest}): start-first")
     check(len(tasks1) == 5 and not set(tasks1) & set(tasks0),
@@ -417,24 +427,14 @@ def test_rolling_update_by_stack_deploy():
 def test_failing_health_check_rolls_back():
     good = HOST.run("service", "inspect", "--format",
                     "{{.Spec.TaskTemplate.ContainerSpec.Image}}", WEB)
-    tasks0 = web_tasks()
-    before = update_state()
-    count0 = redis_get()
-    load = Load(32)
-    watch = HealthWatch()
-    time.sleep(2)
     bad = S["unhealthy_image"]
-    step(f"docker service update --image {bad} {WEB} (its health check "
-         "fails)")
-    HOST.run("service", "update", "--detach", "--quiet", "--image", bad,
-             WEB)
-    secs, states = wait_update(before, "rollback_completed")
+    s, fewest, samples, tasks0, secs, states = under_load(
+        f"docker service update --image {bad} {WEB} (its health check "
+        "fails)",
+        lambda: HOST.run("service", "update", "--detach", "--quiet",
+                         "--image", bad, WEB),
+        "rollback_completed", 32, "during the update and its rollback")
     note(f"{' -> '.join(states)} after {secs:.1f}s, by itself")
-    time.sleep(2)
-    s = check_load(load.stop(), "during the update and its rollback")
-    fewest, samples = watch.stop()
-    check(redis_get() - count0 == s["counted"], "Redis' counter grew by "
-          "the number of counted pages")
     image = HOST.run("service", "inspect", "--format",
                      "{{.Spec.TaskTemplate.ContainerSpec.Image}}", WEB)
     check(image == good, f"the service is back on {good}")
