@@ -636,6 +636,57 @@ async function main() {
     check(n, 'the filter works at this size');
   });
 
+  await scenario('a column far off screen: its cards\' state and rates are written when it comes near the screen', 'mock', async (open) => {
+    await fixture('fifty');
+    const page = await open({}, '');
+    await h.waitDrawn(page);
+    const m = await apiState();
+    for (const sv of m.services) sv.metrics = true;
+    const running = (n) => n.tasks.find((t) => t.desired_state === 'running' && t.state === 'running');
+    const last = m.nodes.length - 1, top = running(m.nodes[0]), far = running(m.nodes[last]);
+    await h.mockPost(target.base, '/_mock/model', m);
+    await page.waitForFunction(() => document.querySelectorAll('li.task .tr').length > 100);
+    /* What the page shows of a task: its state and its rate line. */
+    const card = (node, t) => page.evaluate(([i, svc, slot]) => {
+      const li = [...document.querySelectorAll('.grid > section')[i].querySelectorAll('li.task')]
+        .find((x) => x.querySelector('.svc').textContent === svc && x.querySelector('.slot').textContent === slot);
+      const r = li.closest('section').getBoundingClientRect();
+      return { state: li.querySelector('.state').textContent, rate: li.querySelector('.tr').textContent,
+        below: r.top - innerHeight, count: li.closest('section').querySelector('.count').textContent };
+    }, [node, t.service, '.' + t.slot]);
+    const before = await card(last, far);
+    check(before.below > 300 && before.state === 'running', 'the last node\'s column starts more than 300 px below the screen', before);
+    /* One update: both tasks start again (state only), both get requests,
+     * and the far node gets a new task. */
+    for (const t of [top, far]) Object.assign(t, { state: 'starting', message: 'changed by the test' });
+    const added = { ...far, id: 'added-by-the-test', slot: 99, state: 'running' };
+    m.nodes[last].tasks.push(added);
+    await h.mockPost(target.base, '/_mock/model', m);
+    await h.mockPost(target.base, '/_mock/traffic', { version: 1, at: new Date().toISOString(), window_s: 5, services: {},
+      tasks: { [top.id]: { rps: 7, share: 1, new: 7 }, [far.id]: { rps: 9, share: 1, new: 9 } } });
+    let near = null;
+    await h.until(async () => {
+      near = await card(0, top);
+      return near.state === 'starting' && /^7 req\/s/.test(near.rate);
+    }, 3000, 'the top card to show its update').catch(() => {});
+    const off = await card(last, far);
+    check(near.state === 'starting' && /^7 req\/s/.test(near.rate), 'a card on screen shows the update at once', near);
+    check(off.state === 'running' && !/^9 req\/s/.test(off.rate),
+      'a card of a column far off screen is not written (its state line and rate keep what they showed)', off);
+    check(off.count === parseInt(before.count, 10) + 1 + ' tasks' && await card(last, added).then(() => true, () => false),
+      'its column\'s count and its new card are there at once', [before.count, off.count]);
+    await page.evaluate((i) => document.querySelectorAll('.grid > section')[i].scrollIntoView(), last);
+    const t0 = Date.now();
+    let shown = null;
+    await h.until(async () => {
+      shown = await card(last, far);
+      return shown.state === 'starting' && /^9 req\/s/.test(shown.rate);
+    }, 3000, 'the far card to show its update').catch(() => {});
+    check(shown.state === 'starting' && /^9 req\/s/.test(shown.rate), 'scrolled to, it shows the update (' + (Date.now() - t0) + ' ms)', shown);
+    await matchesModel(page, false);
+    check(true, 'then the whole page matches api/state');
+  });
+
   await scenario('traffic: each replica\'s rate and share, the service\'s total, "no traffic data", in place', 'mock', async (open) => {
     await fixture('two-nodes');
     const page = await open({}, '');

@@ -7,8 +7,10 @@
  * is keyed: only cards whose data changed are rebuilt and containers are
  * reconciled in place, so updates are cheap and the scroll position and
  * focus survive them. Traffic (once a second) only rewrites the rate line
- * of the cards whose numbers changed. Each update is timed with the
- * performance API (measures viz-parse, viz-render, viz-traffic). */
+ * of the cards whose numbers changed. A column far off screen waits (see
+ * seen). Each update is timed with the performance API (measures
+ * viz-parse, viz-render, viz-traffic). Comments stand on their own lines:
+ * the embedded page drops those (cmake/embed.cmake), not trailing ones. */
 'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -17,23 +19,44 @@
 
   /* What the user asked for; in the URL. compact: null is automatic. */
   const view = { q: '', all: false, big: false, compact: null };
-  let model = null; /* The last model received. */
-  let traffic = null; /* The last traffic document received. */
-  let svcById = new Map(); /* The model's services, by ID. */
-  const chipRps = new Map(); /* Service ID -> the rate on its chip. */
-  const expanded = new Set(); /* Nodes opened in the compact view. */
-  let link = 'connecting'; /* The stream to our server: connecting, open or closed. */
-  let skew = 0; /* Browser clock minus server clock (ms). */
+  /* The last model received. */
+  let model = null;
+  /* The last traffic document received. */
+  let traffic = null;
+  /* The model's services, by ID. */
+  let svcById = new Map();
+  /* Service ID -> the rate on its chip. */
+  const chipRps = new Map();
+  /* Nodes opened in the compact view. */
+  const expanded = new Set();
+  /* The stream to our server: connecting, open or closed. */
+  let link = 'connecting';
+  /* Browser clock minus server clock (ms). */
+  let skew = 0;
   let lastUpdate = 0;
   let cache = { tasks: new Map(), nodes: new Map(), blocks: new Map() };
+  /* The columns near the screen. The state lines and rates of the cards
+   * in the others are not written (most of an update's cost in a big
+   * swarm): such a column is marked _stale, and drawn again when it comes
+   * within 300 px of the screen. Its cards' services, images and errors
+   * are always current, as are its counts. */
+  const seen = window.IntersectionObserver && new IntersectionObserver((es) => {
+    for (const e of es) {
+      const s = e.target;
+      s._off = !e.isIntersecting;
+      if (!s._off && s._stale) schedule();
+    }
+  }, { rootMargin: '300px 0px' });
 
   /* Any model value as text ('' for null or missing). */
   const str = (v) => (v === null || v === undefined ? '' : String(v));
   const arr = (v) => (Array.isArray(v) ? v : []);
   const obj = (v) => !!v && typeof v === 'object';
   const plural = (n, one) => n + ' ' + one + (n === 1 ? '' : 's');
-  const LIVE = ['running', 'restarting', 'paused']; /* Container states meant to run. */
-  const LEAVING = ['running', 'starting']; /* A task told to stop that still runs. */
+  /* Container states meant to run. */
+  const LIVE = ['running', 'restarting', 'paused'];
+  /* A task told to stop that still runs. */
+  const LEAVING = ['running', 'starting'];
   const UP = { updating: 'updating', paused: 'update paused', completed: 'update completed',
     rollback_started: 'rolling back', rollback_paused: 'rollback paused', rollback_completed: 'rolled back' };
   /* A card's pulse when it gets requests after a quiet second: a
@@ -239,7 +262,8 @@
 
   /* Draws at the next frame; several updates in one frame draw once. */
   let pending = false;
-  let resumeAt = 0; /* Where the last render ran out of time (renderSwarm). */
+  /* Where the last render ran out of time (renderSwarm). */
+  let resumeAt = 0;
   function schedule() {
     if (pending) return;
     pending = true;
@@ -248,7 +272,8 @@
       try {
         render();
       } catch (e) {
-        console.error('visualizer: cannot draw this model', e); /* The last picture stays. */
+        /* The last picture stays. */
+        console.error('visualizer: cannot draw this model', e);
       }
     });
   }
@@ -297,6 +322,7 @@
     if (!swarm) setAttr(app, 'aria-busy', 'false');
     const blocks = !swarm ? (blind() ? [setText(block(next, 'wait', 'p', 'empty'), 'Waiting for the Docker engine…')] : renderContainers(next))
       : renderSwarm(next);
+    if (seen) for (const [k, c] of cache.nodes) if (!next.nodes.has(k)) seen.unobserve(c.sec);
     cache = next;
     reconcile(app, blocks);
     renderFoot();
@@ -312,15 +338,20 @@
     const t0 = performance.now(), tt = traffic && obj(traffic.tasks) ? traffic.tasks : {};
     const ts = traffic && obj(traffic.services) ? traffic.services : {};
     for (const [id, c] of cache.tasks) {
-      const li = c.el, tr = li._tr;
+      const li = c.el, tr = li._tr, sec = li.parentNode && li.parentNode.parentNode;
       /* After a render, only new cards need the current numbers. */
       if (!tr || (traffic && li._at === traffic.at && tr._doc === traffic)) continue;
+      if (sec && sec._off) {
+        sec._stale = true;
+        continue;
+      }
       tr._doc = traffic;
       const d = tt[id], ok = obj(d) && Number.isFinite(d.rps);
       const share = ok && d.share > 0 ? Math.round(d.share * 100) : 0;
       setText(tr, ok ? rate(d.rps) + (d.share === null || d.share === undefined ? '' : ' · ' + share + ' %')
         : 'no traffic data');
-      const busy = ok && d.rps > 0; /* ok is a boolean: toggle(x, undefined) flips */
+      /* ok is a boolean: toggle(x, undefined) flips */
+      const busy = ok && d.rps > 0;
       li.classList.toggle('busy', busy);
       tr.classList.toggle('none', !ok);
       if (li._share !== share) li.style.setProperty('--share', String((li._share = share) / 100));
@@ -341,7 +372,8 @@
   /* A keyed piece of DOM: build() runs only when sig changed since the
    * last render; next collects what this render used. */
   function keyed(map, next, key, sig, build) {
-    if (next.has(key)) return build(); /* The same id twice in a model. */
+    /* The same id twice in a model. */
+    if (next.has(key)) return build();
     let c = map.get(key);
     /* build(old) may refill the old element in place (task cards do). */
     if (!c || c.sig !== sig) c = { sig, el: build(c && c.el) };
@@ -470,18 +502,23 @@
 
   const taskKey = (t, where) => str(t.id) || where + '/' + str(t.service) + '/' + str(t.slot);
   /* A task's card: rebuilt (in place) when what it shows changes; when
-   * only its state, time or message do, only its state line is. */
-  const taskEl = (next, t, where) => {
+   * only its state, time or message do, only its state line is, and not
+   * while its column is off screen (off: renderSwarm says). */
+  const taskEl = (next, t, where, off) => {
     const key = taskKey(t, where), sv = svcById.get(str(t.service_id)) || {};
-    if (next.tasks.has(key)) return taskCard(t); /* The same id twice in a model. */
+    /* The same id twice in a model. */
+    if (next.tasks.has(key)) return taskCard(t);
     const sig = JSON.stringify([t.service, t.stack, t.image, t.slot, t.desired_state, t.error, sv.image, sv.metrics]);
     const live = JSON.stringify([t.state, t.since, t.message]);
     let c = cache.tasks.get(key);
     if (!c || c.sig !== sig) {
       c = { sig, live, el: taskCard(t, c && c.el) };
     } else if (c.live !== live) {
-      taskState(c.el, t);
-      c.live = live;
+      if (off) off._stale = true;
+      else {
+        taskState(c.el, t);
+        c.live = live;
+      }
     }
     next.tasks.set(key, c);
     return c.el;
@@ -538,7 +575,11 @@
    * section whose head is rebuilt when headSig changes and whose list is
    * reconciled with items. */
   function column(next, key, cls, headSig, buildHead, items, countText, emptyText, moreText) {
-    const c = cache.nodes.get(key) || { sec: el('section', cls), list: el('ul', 'tasks'), count: el('p', 'count') };
+    let c = cache.nodes.get(key);
+    if (!c) {
+      c = { sec: el('section', cls), list: el('ul', 'tasks'), count: el('p', 'count') };
+      if (seen) seen.observe(c.sec);
+    }
     if (c.headSig !== headSig) {
       c.head = buildHead(c.sec);
       c.headSig = headSig;
@@ -620,13 +661,15 @@
       }
       const sig = JSON.stringify([n.hostname, n.role, n.leader, n.status, n.availability, n.engine_version,
         n.cpus, n.memory_bytes, n.addr, n.labels]);
-      const open = !compact || expanded.has(key);
+      const open = !compact || expanded.has(key), sec = (cache.nodes.get(key) || {}).sec;
+      const off = sec && sec._off ? sec : null;
+      if (sec && !off) sec._stale = false;
       cols.push(column(next, key, 'node', sig, (sec) => {
         sec.dataset.role = str(n.role);
         sec.dataset.status = str(n.status);
         sec.dataset.availability = str(n.availability);
         return nodeHead(n);
-      }, open ? tasks.map((t) => taskEl(next, t, key)) : rows(next, key, tasks), plural(tasks.length, 'task'),
+      }, open ? tasks.map((t) => taskEl(next, t, key, off)) : rows(next, key, tasks), plural(tasks.length, 'task'),
       match ? 'No matching task here.' : 'No task here.',
       compact && tasks.length ? (open ? 'Show counts' : 'Show the ' + plural(tasks.length, 'task')) : ''));
     }
