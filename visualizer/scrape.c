@@ -67,12 +67,12 @@ size_t scrape_request_text(const struct sockaddr *sa, char *out, size_t size)
     int n;
 
     if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        const struct sockaddr_in *in = (const void *)sa;
 
         inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
         snprintf(host, sizeof(host), "%s:%u", ip, ntohs(in->sin_port));
     } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        const struct sockaddr_in6 *in6 = (const void *)sa;
 
         inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
         snprintf(host, sizeof(host), "[%s]:%u", ip, ntohs(in6->sin6_port));

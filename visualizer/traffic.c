@@ -249,16 +249,21 @@ int traffic_local_nets(struct traffic_net *nets, size_t max)
         if (i->ifa_addr == NULL || i->ifa_netmask == NULL ||
             !(i->ifa_flags & IFF_UP))
             continue;
+        /* getifaddrs() gives each address in storage of its family (the
+         * casts go through void *: struct sockaddr alone is less aligned). */
         if (i->ifa_addr->sa_family == AF_INET) {
-            a = (const uint8_t *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-            m = (const uint8_t *)&((struct sockaddr_in *)i->ifa_netmask)
-                    ->sin_addr;
+            const struct sockaddr_in *sa = (const void *)i->ifa_addr;
+            const struct sockaddr_in *sm = (const void *)i->ifa_netmask;
+
+            a = (const uint8_t *)&sa->sin_addr;
+            m = (const uint8_t *)&sm->sin_addr;
             len = 4;
         } else if (i->ifa_addr->sa_family == AF_INET6) {
-            a = (const uint8_t *)&((struct sockaddr_in6 *)i->ifa_addr)
-                    ->sin6_addr;
-            m = (const uint8_t *)&((struct sockaddr_in6 *)i->ifa_netmask)
-                    ->sin6_addr;
+            const struct sockaddr_in6 *sa = (const void *)i->ifa_addr;
+            const struct sockaddr_in6 *sm = (const void *)i->ifa_netmask;
+
+            a = (const uint8_t *)&sa->sin6_addr;
+            m = (const uint8_t *)&sm->sin6_addr;
             len = 16;
         } else {
             continue;
