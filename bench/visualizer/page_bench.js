@@ -17,7 +17,8 @@
  *
  * PROFILE=1 also prints the page's functions by self time (CDP
  * Profiler, sampled every 100 us); ONLY=every runs the second run only;
- * VERBOSE=1 prints each second's measures. */
+ * VERBOSE=1 prints each second's measures; SCROLL=px reads the page
+ * scrolled down that far (columns far off screen wait, app.js). */
 'use strict';
 const path = require('path');
 const h = require(path.join(__dirname, '..', '..', 'tests', 'browser', 'harness'));
@@ -86,6 +87,7 @@ async function run(every) {
   await h.mockPost(target.base, '/_mock/traffic', traffic(m, 0));
   await page.goto(target.base);
   await h.waitDrawn(page);
+  if (process.env.SCROLL) await page.evaluate((y) => window.scrollTo(0, y), Number(process.env.SCROLL));
   await h.sleep(1500);
   const cards = await page.evaluate(() => document.querySelectorAll('li.task').length);
   const rows = [];
